@@ -1,0 +1,151 @@
+/* The ring: capacity rules, header initialisation, the lock-free append, anonymous mappings. */
+#include "ring.h"
+#include "ring_internal.h"
+#include "warn.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define WORDS (sizeof(struct fl_record) / sizeof(uint64_t))
+
+static uint32_t round_up_pow2(uint32_t n)
+{
+        uint32_t p = FL_RING_MIN_CAPACITY;
+
+        while (p < n)
+                p <<= 1;
+        return p;
+}
+
+uint32_t fl_ring_capacity_normalise(uint32_t capacity)
+{
+        if (capacity == 0)
+                return FL_RING_DEFAULT_CAPACITY;
+        if (capacity > FL_RING_MAX_CAPACITY)
+                return FL_RING_MAX_CAPACITY;
+        return round_up_pow2(capacity);
+}
+
+uint32_t fl_ring_capacity_parse(const char *text)
+{
+        uint64_t value = 0;
+        const char *p = text;
+
+        if (!text || !*text)
+                return FL_RING_DEFAULT_CAPACITY;
+        for (; *p >= '0' && *p <= '9' && value <= FL_RING_MAX_CAPACITY; p++)
+                value = value * 10 + (uint64_t)(*p - '0');
+        if (*p || value < FL_RING_MIN_CAPACITY || value > FL_RING_MAX_CAPACITY) {
+                fl_warn("FORKLOCK_RING=", text,
+                        " is not a record count in 64..16777216; using 65536", NULL);
+                return FL_RING_DEFAULT_CAPACITY;
+        }
+        return round_up_pow2((uint32_t)value);
+}
+
+static int64_t clock_ns(clockid_t id)
+{
+        struct timespec ts;
+
+        clock_gettime(id, &ts);
+        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Everything but the magic, which the caller publishes last so that a process opening a file
+ * that is still being created never sees a half-initialised header as valid. */
+void fl_ring_header_init(struct fl_ring_header *hdr, uint32_t capacity, uint32_t flags)
+{
+        hdr->version = FL_RING_VERSION;
+        hdr->header_size = FL_RING_HEADER_SIZE;
+        hdr->record_size = sizeof(struct fl_record);
+        hdr->capacity = capacity;
+        hdr->size = fl_ring_size(capacity);
+        hdr->base_realtime = clock_ns(CLOCK_REALTIME);
+        hdr->base_monotonic = clock_ns(CLOCK_MONOTONIC);
+        hdr->creator_pid = getpid();
+        hdr->flags = flags;
+}
+
+void fl_ring_bind(struct fl_ring *ring, void *map, uint32_t capacity, size_t map_len)
+{
+        ring->hdr = map;
+        ring->slots = (struct fl_record *)((char *)map + FL_RING_HEADER_SIZE);
+        ring->capacity = capacity;
+        ring->mask = capacity - 1;
+        ring->map_len = map_len;
+}
+
+int fl_ring_open_anonymous(struct fl_ring *ring, uint32_t capacity)
+{
+        size_t len;
+        void *map;
+
+        capacity = fl_ring_capacity_normalise(capacity);
+        len = (size_t)fl_ring_size(capacity);
+        map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (map == MAP_FAILED) {
+                fl_warn("cannot map an anonymous ring: ", fl_ring_errname(errno), NULL);
+                memset(ring, 0, sizeof(*ring));
+                return -1;
+        }
+        fl_ring_header_init(map, capacity, FL_RING_ANONYMOUS);
+        __atomic_store_n(&((struct fl_ring_header *)map)->magic, FL_RING_MAGIC, __ATOMIC_RELEASE);
+        fl_ring_bind(ring, map, capacity, len);
+        return 0;
+}
+
+void fl_ring_close(struct fl_ring *ring)
+{
+        if (ring->hdr)
+                munmap(ring->hdr, ring->map_len);
+        memset(ring, 0, sizeof(*ring));
+}
+
+/* Takes the slot for seq, or says why not. Never takes a BUSY slot (another writer is copying, or
+ * died copying) and never replaces a newer record (this writer was lapped before it got here). */
+static int claim_slot(uint64_t *word, uint64_t seq, uint64_t *old)
+{
+        uint64_t cur = __atomic_load_n(word, __ATOMIC_RELAXED);
+
+        do {
+                if ((cur & FL_RING_BUSY) || cur >= seq)
+                        return -1;
+        } while (!__atomic_compare_exchange_n(word, &cur, FL_RING_BUSY | seq, 1, __ATOMIC_ACQUIRE,
+                                              __ATOMIC_RELAXED));
+        *old = cur;
+        return 0;
+}
+
+uint64_t fl_ring_append(struct fl_ring *ring, const struct fl_record *rec)
+{
+        struct fl_ring_header *hdr = ring->hdr;
+        uint64_t payload[WORDS], *word, seq, old;
+        struct timespec ts;
+
+        if (!hdr)
+                return 0;
+        /* The copy is taken first so that a writer interrupted by a signal handler that appends
+         * too never has its source half-changed; it also lets the compiler use plain loads. */
+        memcpy(payload, rec, sizeof(payload));
+        clock_gettime(CLOCK_MONOTONIC, &ts); /* vDSO; does not touch errno on success */
+        payload[1] = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+
+        seq = __atomic_add_fetch(&hdr->head, 1, __ATOMIC_RELAXED);
+        word = (uint64_t *)&ring->slots[seq & ring->mask];
+        if (claim_slot(word, seq, &old) < 0) {
+                __atomic_add_fetch(&hdr->dropped, 1, __ATOMIC_RELAXED);
+                return 0;
+        }
+        /* Orders the BUSY mark before the payload stores, pairing with the reader's acquire fence:
+         * a reader that saw any new payload byte then sees the slot word changed. */
+        __atomic_thread_fence(__ATOMIC_RELEASE);
+        for (size_t i = 1; i < WORDS; i++)
+                __atomic_store_n(&word[i], payload[i], __ATOMIC_RELAXED);
+        __atomic_store_n(word, seq, __ATOMIC_RELEASE);
+        if (old)
+                __atomic_add_fetch(&hdr->overwritten, 1, __ATOMIC_RELAXED);
+        return seq;
+}

@@ -1,0 +1,200 @@
+/* Ring files: create or join the file named by FORKLOCK_LOG, safely. Runs in the constructor of
+ * every image, possibly setuid-adjacent, so: no stdio, no malloc, no fd kept, every refusal one
+ * warning line and the caller goes on with anonymous memory. */
+#include "ring.h"
+#include "ring_internal.h"
+#include "warn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+/* How long a process that lost the O_EXCL race waits for the winner to publish the magic. */
+#define JOIN_WAIT_STEPS 200
+#define JOIN_WAIT_NS    2000000
+
+const char *fl_ring_errname(int err)
+{
+        const char *name = strerrorname_np(err);
+
+        return name ? name : "unknown error";
+}
+
+char *fl_ring_utoa(uint64_t value, char *buf)
+{
+        char tmp[24];
+        size_t n = 0, i = 0;
+
+        do
+                tmp[n++] = (char)('0' + value % 10);
+        while ((value /= 10) != 0);
+        while (n)
+                buf[i++] = tmp[--n];
+        buf[i] = 0;
+        return buf;
+}
+
+static int is_pow2(uint32_t v)
+{
+        return v && !(v & (v - 1));
+}
+
+int fl_ring_header_check(const struct fl_ring_header *hdr, uint64_t real_size, char *why,
+                         size_t len)
+{
+        struct fl_msg m = {why, len, 0};
+
+        if (real_size < FL_RING_HEADER_SIZE) {
+                fl_msg_str(&m, "truncated: ");
+                fl_msg_num(&m, real_size);
+                fl_msg_str(&m, " bytes, less than the 4096-byte ring header");
+        } else if (hdr->magic != FL_RING_MAGIC) {
+                fl_msg_str(&m, "not a forklock ring (bad magic)");
+        } else if (hdr->version != FL_RING_VERSION) {
+                fl_msg_str(&m, "ring format version ");
+                fl_msg_num(&m, hdr->version);
+                fl_msg_str(&m, ", this build reads version 1");
+        } else if (hdr->header_size != FL_RING_HEADER_SIZE) {
+                fl_msg_str(&m, "header size ");
+                fl_msg_num(&m, hdr->header_size);
+                fl_msg_str(&m, ", expected 4096");
+        } else if (hdr->record_size != sizeof(struct fl_record)) {
+                fl_msg_str(&m, "record size ");
+                fl_msg_num(&m, hdr->record_size);
+                fl_msg_str(&m, ", expected 128");
+        } else if (!is_pow2(hdr->capacity) || hdr->capacity < FL_RING_MIN_CAPACITY ||
+                   hdr->capacity > FL_RING_MAX_CAPACITY) {
+                fl_msg_str(&m, "capacity ");
+                fl_msg_num(&m, hdr->capacity);
+                fl_msg_str(&m, " is not a power of two in 64..16777216");
+        } else if (hdr->size != fl_ring_size(hdr->capacity)) {
+                fl_msg_str(&m, "header says ");
+                fl_msg_num(&m, hdr->size);
+                fl_msg_str(&m, " bytes but capacity ");
+                fl_msg_num(&m, hdr->capacity);
+                fl_msg_str(&m, " needs ");
+                fl_msg_num(&m, fl_ring_size(hdr->capacity));
+        } else if (real_size != hdr->size) {
+                fl_msg_str(&m, "size is ");
+                fl_msg_num(&m, real_size);
+                fl_msg_str(&m, " bytes, header says ");
+                fl_msg_num(&m, hdr->size);
+                fl_msg_str(&m, real_size < hdr->size ? " (truncated)" : "");
+        } else {
+                return 0;
+        }
+        return -1;
+}
+
+static int refuse(const char *path, const char *why, const char *detail)
+{
+        fl_warn("not using ring file ", path, ": ", why, detail, "; recording in memory only",
+                NULL);
+        return -1;
+}
+
+static int create_ring(struct fl_ring *ring, int fd, const char *path, uint32_t capacity)
+{
+        size_t len = (size_t)fl_ring_size(capacity);
+        void *map;
+
+        /* Reserve the blocks now: a sparse file on a full disk would SIGBUS the host program on
+         * its first append instead of failing here. Filesystems without fallocate stay sparse. */
+        if (ftruncate(fd, (off_t)len) < 0 ||
+            (fallocate(fd, 0, 0, (off_t)len) < 0 && errno != EOPNOTSUPP))
+                goto fail;
+        map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (map == MAP_FAILED)
+                goto fail;
+        close(fd);
+        fl_ring_header_init(map, capacity, 0);
+        __atomic_store_n(&((struct fl_ring_header *)map)->magic, FL_RING_MAGIC, __ATOMIC_RELEASE);
+        fl_ring_bind(ring, map, capacity, len);
+        return 0;
+fail:;
+        int err = errno;
+        /* We made it with O_EXCL, so it is ours to remove; a process waiting to join it times
+         * out and falls back to memory as we do. */
+        unlink(path);
+        close(fd);
+        return refuse(path, "cannot size it: ", fl_ring_errname(err));
+}
+
+/* A creator in progress shows an empty file, or a full-size one whose magic is still zero. */
+static int still_being_created(const struct stat *st, const struct fl_ring_header *hdr, ssize_t got)
+{
+        return st->st_size == 0 || (got == (ssize_t)sizeof(*hdr) && hdr->magic == 0);
+}
+
+static int read_header(int fd, struct stat *st, struct fl_ring_header *hdr)
+{
+        for (int step = 0;; step++) {
+                struct timespec pause = {0, JOIN_WAIT_NS};
+                ssize_t got = 0;
+
+                if (fstat(fd, st) < 0)
+                        return -1;
+                memset(hdr, 0, sizeof(*hdr));
+                if (st->st_size >= (off_t)sizeof(*hdr))
+                        got = pread(fd, hdr, sizeof(*hdr), 0);
+                if (!still_being_created(st, hdr, got) || step == JOIN_WAIT_STEPS)
+                        return 0;
+                nanosleep(&pause, NULL);
+        }
+}
+
+static int join_ring(struct fl_ring *ring, const char *path)
+{
+        char why[160], num[24];
+        struct fl_ring_header hdr;
+        struct stat st;
+        void *map;
+        int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+
+        if (fd < 0)
+                return refuse(path, errno == ELOOP ? "it is a symbolic link" : "cannot open it: ",
+                              errno == ELOOP ? "" : fl_ring_errname(errno));
+        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+                close(fd);
+                return refuse(path, "not a regular file", "");
+        }
+        if (st.st_uid != geteuid()) {
+                close(fd);
+                return refuse(path, "owned by uid ", fl_ring_utoa(st.st_uid, num));
+        }
+        if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+                close(fd);
+                return refuse(path, "writable by group or others", "");
+        }
+        if (read_header(fd, &st, &hdr) < 0 ||
+            fl_ring_header_check(&hdr, (uint64_t)st.st_size, why, sizeof(why)) < 0) {
+                close(fd);
+                return refuse(path, why, "");
+        }
+        map = mmap(NULL, (size_t)hdr.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        close(fd);
+        if (map == MAP_FAILED)
+                return refuse(path, "cannot map it: ", fl_ring_errname(errno));
+        fl_ring_bind(ring, map, hdr.capacity, (size_t)hdr.size);
+        return 0;
+}
+
+int fl_ring_open_file(struct fl_ring *ring, const char *path, uint32_t capacity)
+{
+        int fd;
+
+        memset(ring, 0, sizeof(*ring));
+        if (!path || !*path)
+                return refuse("\"\"", "empty path", "");
+        capacity = fl_ring_capacity_normalise(capacity);
+        fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+        if (fd >= 0)
+                return create_ring(ring, fd, path, capacity);
+        if (errno != EEXIST)
+                return refuse(path, "cannot create it: ", fl_ring_errname(errno));
+        return join_ring(ring, path);
+}
