@@ -35,17 +35,24 @@
                 [FL_ARCH_X86_64] = x86, [FL_ARCH_AARCH64] = arm64                                  \
         }
 
-/* aarch64 has only the flag-taking forms (pipe2, dup3, epoll_create1, eventfd2, signalfd4,
- * inotify_init1); glibc's pipe(), dup2() and friends call them with flags 0. There, the 2.6.27
- * boundary refuses only a non-zero flags argument, so the flagless call still works as the old
- * call did. (aarch64 itself arrived in 3.7: below that its emulation is of the x86_64 API.) */
-#define ARM64_FLAG_FORM "aarch64: only a non-zero flags argument (glibc's plain call uses this one)"
+/* The flag-taking calls of 2.6.27 (pipe2, dup3, epoll_create1, eventfd2, signalfd4,
+ * inotify_init1) are refused only when their flags argument is non-zero. Today's glibc implements
+ * pipe(), eventfd() and signalfd() with them and flags 0 on x86_64 too (and, on aarch64, which has
+ * no older forms, dup2(), epoll_create() and inotify_init() as well); refusing those would make
+ * every shell pipeline fail, which no 2.6.26 system did. A program that asks for the flags gets
+ * ENOSYS, as on the old kernel, and takes its fallback. */
+#define FLAG_FORM      "flags != 0"
+#define FLAG_FORM_NOTE "flags 0 pass: glibc's plain call uses this one"
 
 const struct fl_kernel_boundary fl_kernel_boundaries[] = {
     {FL_KVER(2, 6, 22), "eventfd", "always", ENOSYS, ARCHES(ALWAYS(284), ALWAYS(19)),
      "aarch64: eventfd2, the only entry point"},
+    {FL_KVER(2, 6, 22), "eventfd2 (glibc's eventfd())", "always", ENOSYS, ARCHES(ALWAYS(290), {0}),
+     "aarch64: the row above"},
     {FL_KVER(2, 6, 22), "signalfd", "always", ENOSYS, ARCHES(ALWAYS(282), ALWAYS(74)),
      "aarch64: signalfd4, the only entry point"},
+    {FL_KVER(2, 6, 22), "signalfd4 (glibc's signalfd())", "always", ENOSYS,
+     ARCHES(ALWAYS(289), {0}), "aarch64: the row above"},
     {FL_KVER(2, 6, 24), "fcntl F_DUPFD_CLOEXEC", "cmd == F_DUPFD_CLOEXEC", EINVAL,
      ARCHES(EQUAL(72, 1, F_DUPFD_CLOEXEC_CMD), EQUAL(25, 1, F_DUPFD_CLOEXEC_CMD)),
      "unknown fcntl command; no fcntl64 on 64-bit"},
@@ -58,18 +65,18 @@ const struct fl_kernel_boundary fl_kernel_boundaries[] = {
      ARCHES(ANY_BIT(53, 1, SOCK_FLAGS_OLD_KERNELS_REFUSE),
             ANY_BIT(199, 1, SOCK_FLAGS_OLD_KERNELS_REFUSE)),
      NULL},
-    {FL_KVER(2, 6, 27), "pipe2", "always", ENOSYS, ARCHES(ALWAYS(293), ANY_FLAG(59, 1)),
-     ARM64_FLAG_FORM},
-    {FL_KVER(2, 6, 27), "dup3", "always", ENOSYS, ARCHES(ALWAYS(292), ANY_FLAG(24, 2)),
-     ARM64_FLAG_FORM},
-    {FL_KVER(2, 6, 27), "epoll_create1", "always", ENOSYS, ARCHES(ALWAYS(291), ANY_FLAG(20, 0)),
-     ARM64_FLAG_FORM},
-    {FL_KVER(2, 6, 27), "eventfd2", "always", ENOSYS, ARCHES(ALWAYS(290), ANY_FLAG(19, 1)),
-     ARM64_FLAG_FORM},
-    {FL_KVER(2, 6, 27), "signalfd4", "always", ENOSYS, ARCHES(ALWAYS(289), ANY_FLAG(74, 3)),
-     ARM64_FLAG_FORM},
-    {FL_KVER(2, 6, 27), "inotify_init1", "always", ENOSYS, ARCHES(ALWAYS(294), ANY_FLAG(26, 0)),
-     ARM64_FLAG_FORM},
+    {FL_KVER(2, 6, 27), "pipe2", FLAG_FORM, ENOSYS, ARCHES(ANY_FLAG(293, 1), ANY_FLAG(59, 1)),
+     FLAG_FORM_NOTE},
+    {FL_KVER(2, 6, 27), "dup3", FLAG_FORM, ENOSYS, ARCHES(ANY_FLAG(292, 2), ANY_FLAG(24, 2)),
+     FLAG_FORM_NOTE},
+    {FL_KVER(2, 6, 27), "epoll_create1", FLAG_FORM, ENOSYS,
+     ARCHES(ANY_FLAG(291, 0), ANY_FLAG(20, 0)), FLAG_FORM_NOTE},
+    {FL_KVER(2, 6, 27), "eventfd2", FLAG_FORM, ENOSYS, ARCHES(ANY_FLAG(290, 1), ANY_FLAG(19, 1)),
+     FLAG_FORM_NOTE},
+    {FL_KVER(2, 6, 27), "signalfd4", FLAG_FORM, ENOSYS, ARCHES(ANY_FLAG(289, 3), ANY_FLAG(74, 3)),
+     FLAG_FORM_NOTE},
+    {FL_KVER(2, 6, 27), "inotify_init1", FLAG_FORM, ENOSYS,
+     ARCHES(ANY_FLAG(294, 0), ANY_FLAG(26, 0)), FLAG_FORM_NOTE},
     {FL_KVER(2, 6, 27), "timerfd_create TFD_CLOEXEC|TFD_NONBLOCK", "flags != 0", EINVAL,
      ARCHES(ANY_FLAG(283, 1), ANY_FLAG(85, 1)), "2.6.25-2.6.26 took flags 0 only"},
     {FL_KVER(2, 6, 28), "accept4", "always", ENOSYS, ARCHES(ALWAYS(288), ALWAYS(242)),
@@ -97,9 +104,9 @@ const struct fl_kernel_boundary fl_kernel_boundaries[] = {
     {FL_KVER(5, 6, 0), "openat2", "always", ENOSYS, ARCHES(ALWAYS(437), ALWAYS(437)), NULL},
     {FL_KVER(5, 6, 0), "pidfd_getfd", "always", ENOSYS, ARCHES(ALWAYS(438), ALWAYS(438)), NULL},
     {FL_KVER(5, 8, 0), "faccessat2", "always", ENOSYS, ARCHES(ALWAYS(439), ALWAYS(439)),
-     "glibc faccessat falls back to faccessat"},
+     "glibc faccessat() falls back to the old call"},
     {FL_KVER(5, 9, 0), "close_range", "always", ENOSYS, ARCHES(ALWAYS(436), ALWAYS(436)),
-     "glibc closefrom falls back to /proc/self/fd"},
+     "glibc closefrom() falls back to /proc/self/fd"},
     {FL_KVER(5, 11, 0), "close_range CLOSE_RANGE_CLOEXEC", "flags has CLOSE_RANGE_CLOEXEC", EINVAL,
      ARCHES(ANY_BIT(436, 2, CLOSE_RANGE_CLOEXEC_FLAG), ANY_BIT(436, 2, CLOSE_RANGE_CLOEXEC_FLAG)),
      "unknown flag"},
