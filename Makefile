@@ -1,0 +1,133 @@
+# forklock build. Sources are discovered by directory, so adding a file needs no edit here:
+#   shim/*.c              core, linked into the library and the tools
+#   preload/*.c *.S       the LD_PRELOAD surface (libforklock.so only)
+#   tools/NAME.c          one helper program each: build/forklock-NAME (plus tools/lib/*.c)
+#   tests/unit/*.c        Criterion suites over shim/ with fake syscalls
+#   tests/preload/*.c     Criterion suites that run fixtures under LD_PRELOAD
+#   tests/e2e/*.c         Criterion suites against real servers
+#   tests/fixtures/*.c    fixture programs; tests/fixtures/lib*.c become shared objects
+#   tests/lib/*.c         helpers shared by the test suites
+
+CC      ?= gcc
+SAN     ?=
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+ifeq ($(SAN),asan)
+BUILD    ?= build-asan
+SANFLAGS  = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SANRT     = $(shell $(CC) -print-file-name=libasan.so)
+else ifeq ($(SAN),tsan)
+BUILD    ?= build-tsan
+SANFLAGS  = -fsanitize=thread
+SANRT     = $(shell $(CC) -print-file-name=libtsan.so)
+else
+BUILD    ?= build
+SANFLAGS  =
+SANRT     =
+endif
+
+WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS  ?= -O2 -g
+ALLCFLAGS = -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARN) $(CFLAGS) $(SANFLAGS) -Ishim
+TESTCFLAGS = -std=gnu11 -D_GNU_SOURCE -fPIC $(WARN) -Wno-missing-prototypes $(CFLAGS) $(SANFLAGS) -Ishim -Itests/lib
+
+SHIM_OBJ    = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard shim/*.c))
+PRELOAD_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard preload/*.c)) \
+              $(patsubst %.S,$(BUILD)/obj/%.o,$(wildcard preload/*.S))
+TOOLLIB_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/lib/*.c))
+TESTLIB_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/lib/*.c))
+LIB         = $(BUILD)/libforklock.so
+TOOLS       = $(patsubst tools/%.c,$(BUILD)/forklock-%,$(wildcard tools/*.c))
+FIXTURE_SRC = $(filter-out tests/fixtures/lib%.c,$(wildcard tests/fixtures/*.c))
+FIXTURES    = $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%,$(FIXTURE_SRC)) \
+              $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%.so,$(wildcard tests/fixtures/lib*.c))
+UNIT_TESTS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/*.c))
+PRELOAD_TESTS = $(patsubst tests/preload/%.c,$(BUILD)/tests/preload/%,$(wildcard tests/preload/*.c))
+E2E_TESTS     = $(patsubst tests/e2e/%.c,$(BUILD)/tests/e2e/%,$(wildcard tests/e2e/*.c))
+BENCHES       = $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
+ALL_TESTS     = $(UNIT_TESTS) $(PRELOAD_TESTS) $(E2E_TESTS)
+
+.PHONY: all check check-unit check-asan check-tsan bench fuzz lint format install uninstall clean
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(LIB) $(TOOLS)
+
+$(BUILD)/obj/%.o: %.c $(wildcard shim/*.h preload/*.h tools/lib/*.h tests/lib/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(if $(findstring tests/,$<),$(TESTCFLAGS),$(ALLCFLAGS)) -c $< -o $@
+
+$(BUILD)/obj/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) $(ALLCFLAGS) -c $< -o $@
+
+$(LIB): $(SHIM_OBJ) $(PRELOAD_OBJ) preload/libforklock.map
+	$(CC) -shared $(SANFLAGS) -Wl,--version-script=preload/libforklock.map -Wl,-z,now \
+	      -o $@ $(SHIM_OBJ) $(PRELOAD_OBJ) -ldl -lpthread
+
+$(BUILD)/forklock-%: $(BUILD)/obj/tools/%.o $(TOOLLIB_OBJ) $(SHIM_OBJ)
+	$(CC) $(SANFLAGS) -o $@ $^ -lpthread
+
+$(BUILD)/fixtures/%: tests/fixtures/%.c $(wildcard tests/fixtures/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(TESTCFLAGS) -o $@ $< -lpthread
+
+$(BUILD)/fixtures/%.so: tests/fixtures/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TESTCFLAGS) -shared -o $@ $<
+
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TESTLIB_OBJ) $(SHIM_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(SANFLAGS) -o $@ $^ -lcriterion -lpthread
+
+$(BUILD)/bench/%: tests/bench/%.c $(SHIM_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(TESTCFLAGS) -O2 -o $@ $^ -lpthread
+
+# Test binaries find what they run through these variables.
+TESTENV = FL_BUILD=$(abspath $(BUILD)) FL_SRC=$(abspath .) FL_SANRT=$(SANRT) FL_SAN=$(SAN)
+
+check: all $(FIXTURES) $(ALL_TESTS)
+	@$(TESTENV) scripts/run-tests $(ALL_TESTS)
+
+check-unit: all $(FIXTURES) $(UNIT_TESTS)
+	@$(TESTENV) scripts/run-tests $(UNIT_TESTS)
+
+check-asan:
+	$(MAKE) SAN=asan check
+
+check-tsan:
+	$(MAKE) SAN=tsan check
+
+bench: all $(FIXTURES) $(BENCHES)
+	@$(TESTENV) scripts/bench
+
+fuzz: all
+	@$(TESTENV) scripts/fuzz
+
+lint:
+	cppcheck --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
+	         --suppressions-list=.cppcheck-suppressions -q -D_GNU_SOURCE -Ishim shim preload tools
+	clang-tidy --quiet $(wildcard shim/*.c preload/*.c) -- -std=gnu11 -D_GNU_SOURCE -Ishim
+
+format:
+	clang-format -i $(wildcard shim/*.[ch] preload/*.[ch] tools/*.c tools/lib/*.[ch] \
+	                 tests/*/*.[ch])
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/lib/forklock $(DESTDIR)$(PREFIX)/bin
+	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/forklock/libforklock.so
+	for t in $(TOOLS); do install -m 0755 $$t $(DESTDIR)$(PREFIX)/lib/forklock/; done
+	install -m 0755 scripts/forklock $(DESTDIR)$(PREFIX)/bin/forklock
+	if [ -d man ]; then install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man7; \
+	  for m in man/*.1; do [ -f $$m ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/; done; \
+	  for m in man/*.7; do [ -f $$m ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man7/; done; fi
+
+uninstall:
+	rm -rf $(DESTDIR)$(PREFIX)/lib/forklock
+	rm -f $(DESTDIR)$(PREFIX)/bin/forklock $(DESTDIR)$(PREFIX)/share/man/man1/forklock.1 \
+	      $(DESTDIR)$(PREFIX)/share/man/man7/libforklock.7
+
+clean:
+	rm -rf build build-asan build-tsan

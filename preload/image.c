@@ -1,0 +1,192 @@
+/* Wrappers for every call that creates a process or replaces the image. */
+#include <sched.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "image.h"
+#include "process.h"
+#include "real.h"
+#include "system.h"
+
+#define FL_EXPORT __attribute__((visibility("default")))
+
+static int missing(void)
+{
+        errno = ENOSYS;
+        return -1;
+}
+
+FL_EXPORT pid_t fork(void)
+{
+        pid_t (*real)(void) = fl_real_fork();
+
+        return real ? fl_fork(fl_process(), FL_CALL_FORK, real) : missing();
+}
+
+FL_EXPORT pid_t _Fork(void)
+{
+        pid_t (*real)(void) = fl_real__Fork();
+
+        return real ? fl_fork(fl_process(), FL_CALL_FORK, real) : missing();
+}
+
+FL_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
+{
+        int (*real)(int (*)(void *), void *, int, void *, ...) = fl_real_clone();
+        struct fl_image_call image;
+        va_list ap;
+        void *parent_tid, *tls, *child_tid;
+        int result;
+
+        va_start(ap, arg);
+        parent_tid = va_arg(ap, void *);
+        tls = va_arg(ap, void *);
+        child_tid = va_arg(ap, void *);
+        va_end(ap);
+        if (!real)
+                return missing();
+        if (flags & CLONE_THREAD)
+                return real(fn, stack, flags, arg, parent_tid, tls, child_tid);
+        fl_image_begin(fl_process(), &image, FL_CALL_CLONE, NULL);
+        result = real(fn, stack, flags, arg, parent_tid, tls, child_tid);
+        return fl_image_end(fl_process(), &image, result, result);
+}
+
+static int spawn_locked(enum fl_call call, fl_spawn_fn real, pid_t *pid, const char *path,
+                        const posix_spawn_file_actions_t *actions, const posix_spawnattr_t *attr,
+                        char *const argv[], char *const envp[])
+{
+        struct fl_image_call image;
+        pid_t child = 0;
+        int err;
+
+        if (!real)
+                return ENOSYS;
+        fl_image_begin(fl_process(), &image, call, path);
+        err = real(&child, path, actions, attr, argv, envp);
+        if (pid && err == 0)
+                *pid = child;
+        errno = err;
+        fl_image_end(fl_process(), &image, err == 0 ? child : -1, child);
+        return err;
+}
+
+FL_EXPORT int posix_spawn(pid_t *pid, const char *path, const posix_spawn_file_actions_t *actions,
+                          const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+        int saved = errno;
+        int err = spawn_locked(FL_CALL_POSIX_SPAWN, fl_real_posix_spawn(), pid, path, actions, attr,
+                               argv, envp);
+
+        errno = saved;
+        return err;
+}
+
+FL_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_actions_t *actions,
+                           const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+        int saved = errno;
+        int err = spawn_locked(FL_CALL_POSIX_SPAWN, fl_real_posix_spawnp(), pid, file, actions,
+                               attr, argv, envp);
+
+        errno = saved;
+        return err;
+}
+
+static int spawn_for_system(pid_t *pid, const char *path, const posix_spawn_file_actions_t *actions,
+                            const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+        return spawn_locked(FL_CALL_SYSTEM, fl_real_posix_spawn(), pid, path, actions, attr, argv,
+                            envp);
+}
+
+FL_EXPORT int system(const char *command)
+{
+        return fl_system(command, spawn_for_system);
+}
+
+FL_EXPORT FILE *popen(const char *command, const char *mode)
+{
+        FILE *(*real)(const char *, const char *) = fl_real_popen();
+        struct fl_image_call image;
+        FILE *stream;
+
+        if (!real) {
+                errno = ENOSYS;
+                return NULL;
+        }
+        fl_image_begin(fl_process(), &image, FL_CALL_POPEN, command);
+        stream = real(command, mode);
+        fl_image_end(fl_process(), &image, stream ? 0 : -1, 0);
+        return stream;
+}
+
+FL_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+        int (*real)(const char *, char *const[], char *const[]) = fl_real_execve();
+        struct fl_image_call image;
+
+        if (!real)
+                return missing();
+        fl_image_begin(fl_process(), &image, FL_CALL_EXEC, path);
+        return fl_image_end(fl_process(), &image, real(path, argv, envp), 0);
+}
+
+FL_EXPORT int execv(const char *path, char *const argv[])
+{
+        int (*real)(const char *, char *const[]) = fl_real_execv();
+        struct fl_image_call image;
+
+        if (!real)
+                return missing();
+        fl_image_begin(fl_process(), &image, FL_CALL_EXEC, path);
+        return fl_image_end(fl_process(), &image, real(path, argv), 0);
+}
+
+FL_EXPORT int execvp(const char *file, char *const argv[])
+{
+        int (*real)(const char *, char *const[]) = fl_real_execvp();
+        struct fl_image_call image;
+
+        if (!real)
+                return missing();
+        fl_image_begin(fl_process(), &image, FL_CALL_EXEC, file);
+        return fl_image_end(fl_process(), &image, real(file, argv), 0);
+}
+
+FL_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
+{
+        int (*real)(const char *, char *const[], char *const[]) = fl_real_execvpe();
+        struct fl_image_call image;
+
+        if (!real)
+                return missing();
+        fl_image_begin(fl_process(), &image, FL_CALL_EXEC, file);
+        return fl_image_end(fl_process(), &image, real(file, argv, envp), 0);
+}
+
+FL_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
+{
+        int (*real)(int, char *const[], char *const[]) = fl_real_fexecve();
+        struct fl_image_call image;
+
+        if (!real)
+                return missing();
+        fl_image_begin(fl_process(), &image, FL_CALL_EXEC, NULL);
+        return fl_image_end(fl_process(), &image, real(fd, argv, envp), 0);
+}
+
+FL_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[],
+                       int flags)
+{
+        int (*real)(int, const char *, char *const[], char *const[], int) = fl_real_execveat();
+        struct fl_image_call image;
+
+        if (!real)
+                return missing();
+        fl_image_begin(fl_process(), &image, FL_CALL_EXEC, path);
+        return fl_image_end(fl_process(), &image, real(dirfd, path, argv, envp, flags), 0);
+}

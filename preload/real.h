@@ -1,0 +1,49 @@
+/* The next definition of every wrapped function, resolved with dlsym(RTLD_NEXT). Resolution is eager
+ * in the constructor and lazy before it (other libraries' constructors call socket too); both are
+ * idempotent, so racing threads store the same pointer. */
+#ifndef FL_REAL_H
+#define FL_REAL_H
+
+#include <spawn.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "sys.h"
+
+#define FL_REAL_FUNCTIONS(X)                                                                       \
+        X(socket, int, (int, int, int))                                                            \
+        X(socketpair, int, (int, int, int, int[2]))                                                \
+        X(accept, int, (int, struct sockaddr *, socklen_t *))                                      \
+        X(accept4, int, (int, struct sockaddr *, socklen_t *, int))                                \
+        X(fcntl, int, (int, int, ...))                                                             \
+        X(close, int, (int))                                                                       \
+        X(poll, int, (struct pollfd *, nfds_t, int))                                               \
+        X(fork, pid_t, (void))                                                                     \
+        X(_Fork, pid_t, (void))                                                                    \
+        X(vfork, pid_t, (void))                                                                    \
+        X(clone, int, (int (*)(void *), void *, int, void *, ...))                                 \
+        X(posix_spawn, int,                                                                        \
+          (pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,   \
+           char *const[], char *const[]))                                                          \
+        X(posix_spawnp, int,                                                                       \
+          (pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,   \
+           char *const[], char *const[]))                                                          \
+        X(popen, FILE *, (const char *, const char *))                                             \
+        X(execve, int, (const char *, char *const[], char *const[]))                               \
+        X(execv, int, (const char *, char *const[]))                                               \
+        X(execvp, int, (const char *, char *const[]))                                              \
+        X(execvpe, int, (const char *, char *const[], char *const[]))                              \
+        X(fexecve, int, (int, char *const[], char *const[]))                                       \
+        X(execveat, int, (int, const char *, char *const[], char *const[], int))
+
+#define FL_DECLARE_REAL(name, ret, args) ret(*fl_real_##name(void)) args;
+FL_REAL_FUNCTIONS(FL_DECLARE_REAL)
+#undef FL_DECLARE_REAL
+
+void fl_real_resolve_all(void);
+
+/* The shim's syscall table, over the real functions. */
+extern const struct fl_sys fl_real_sys;
+
+#endif

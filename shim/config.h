@@ -1,0 +1,31 @@
+/* What the environment asked for, parsed once. The shim never calls getenv: preload/ hands it the
+ * strings. */
+#ifndef FL_CONFIG_H
+#define FL_CONFIG_H
+
+#include <stdbool.h>
+
+enum fl_mode { FL_MODE_ENFORCE, FL_MODE_AUDIT, FL_MODE_OFF };
+enum fl_profile { FL_PROFILE_CLOEXEC, FL_PROFILE_GO };
+
+struct fl_config {
+        enum fl_mode mode;
+        enum fl_profile profile;
+        bool simulate_einval; /* the atomic attempt fails without reaching the kernel */
+        bool no_lock;         /* tests only: the fork lock does nothing */
+};
+
+struct fl_config_text {
+        const char *mode;
+        const char *profile;
+        const char *simulate;
+        const char *no_lock;
+};
+
+/* Bad values give one warning line each and the default. */
+void fl_config_parse(struct fl_config *config, const struct fl_config_text *text);
+
+const char *fl_mode_name(enum fl_mode mode);
+const char *fl_profile_name(enum fl_profile profile);
+
+#endif

@@ -1,0 +1,36 @@
+/* The process-wide fork lock, as Go's syscall.ForkLock: the read side is held across "create an fd
+ * + mark it close-on-exec" on the fallback path, the write side across every call that creates a
+ * process or replaces the image. Async-signal-safe: futexes and atomics only, no pthread objects,
+ * so a fork child can simply reset it. */
+#ifndef FL_FORKLOCK_H
+#define FL_FORKLOCK_H
+
+#include <signal.h>
+#include <stdbool.h>
+
+struct fl_lock_token {
+        sigset_t saved_mask;
+        bool acquired; /* false when nested, or when the lock is disabled */
+};
+
+/* Tests only (FORKLOCK_NO_LOCK=1): both sides become no-ops. */
+void fl_forklock_disable(bool disabled);
+
+/* Blocks all signals, then waits while a writer holds or wants the lock, so that writers are not
+ * starved. Nested use in one thread (or inside the write side) is a no-op. */
+void fl_forklock_read_lock(struct fl_lock_token *token);
+void fl_forklock_read_unlock(struct fl_lock_token *token);
+
+/* Blocks all signals and takes exclusive ownership. Nested use is a no-op. */
+void fl_forklock_write_lock(struct fl_lock_token *token);
+/* Restores the caller's signal mask while the lock stays held: exec, posix_spawn, vfork and clone
+ * pass the current mask on to the new program, which must get the caller's own. */
+void fl_forklock_restore_mask(const struct fl_lock_token *token);
+void fl_forklock_write_unlock(struct fl_lock_token *token);
+
+/* In the child of fork/_Fork/clone (own memory): the lock starts out released, the mask restored. */
+void fl_forklock_child_reset(struct fl_lock_token *token);
+
+bool fl_forklock_write_held_by_me(void);
+
+#endif

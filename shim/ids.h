@@ -1,0 +1,12 @@
+/* pid and tid for records, cached: glibc no longer caches getpid, and a syscall per record would
+ * cost more than the record. Reset in every fork child the shim sees. */
+#ifndef FL_IDS_H
+#define FL_IDS_H
+
+#include <sys/types.h>
+
+pid_t fl_ids_pid(void);
+pid_t fl_ids_tid(void);
+void fl_ids_child_reset(void);
+
+#endif

@@ -1,0 +1,92 @@
+#include "image.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "ids.h"
+#include "safecopy.h"
+
+static bool locks(const struct fl_shim *shim)
+{
+        return shim->config.mode == FL_MODE_ENFORCE;
+}
+
+static void copy_program(struct fl_record *record, const char *program)
+{
+        fl_safe_copy_string(record->text, sizeof(record->text), program);
+}
+
+static void record_image(struct fl_shim *shim, enum fl_call call, const char *program, int result,
+                         pid_t child, enum fl_decision decision)
+{
+        struct fl_record record;
+        int saved = errno;
+
+        if (shim->config.mode == FL_MODE_OFF)
+                return;
+        memset(&record, 0, sizeof(record));
+        record.call = (uint16_t)call;
+        record.fd = -1;
+        record.fd2 = -1;
+        record.result = result;
+        record.err = result < 0 ? saved : 0;
+        record.child_pid = child;
+        /* A vfork child shares the parent's pid cache: ask the kernel. */
+        if (call == FL_CALL_EXEC) {
+                record.pid = (int32_t)syscall(SYS_getpid);
+                record.tid = (int32_t)syscall(SYS_gettid);
+        }
+        copy_program(&record, program);
+        fl_shim_decide(shim, &record, result < 0 ? FL_DEC_ERROR : decision);
+        errno = saved;
+}
+
+void fl_image_begin(struct fl_shim *shim, struct fl_image_call *image, enum fl_call call,
+                    const char *program)
+{
+        image->call = call;
+        image->program = program;
+        image->token.acquired = false;
+        if (locks(shim)) {
+                fl_forklock_write_lock(&image->token);
+                fl_forklock_restore_mask(&image->token);
+        }
+        /* An exec that succeeds never returns, so its record is written before. */
+        if (call == FL_CALL_EXEC)
+                record_image(shim, call, program, 0, 0, FL_DEC_PASSTHROUGH);
+}
+
+int fl_image_end(struct fl_shim *shim, struct fl_image_call *image, int result, pid_t child)
+{
+        int saved = errno;
+
+        if (image->call != FL_CALL_EXEC || result < 0)
+                record_image(shim, image->call, image->program, result, child, FL_DEC_PASSTHROUGH);
+        fl_forklock_write_unlock(&image->token);
+        errno = saved;
+        return result;
+}
+
+pid_t fl_fork(struct fl_shim *shim, enum fl_call call, pid_t (*real_fork)(void))
+{
+        struct fl_lock_token token = {.acquired = false};
+        pid_t pid;
+        int saved;
+
+        if (locks(shim))
+                fl_forklock_write_lock(&token);
+        pid = real_fork();
+        saved = errno;
+        if (pid == 0) {
+                fl_forklock_child_reset(&token);
+                fl_ids_child_reset();
+                errno = saved;
+                return 0;
+        }
+        record_image(shim, call, NULL, pid, pid, FL_DEC_PASSTHROUGH);
+        fl_forklock_write_unlock(&token);
+        errno = saved;
+        return pid;
+}

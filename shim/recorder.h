@@ -1,0 +1,20 @@
+/* Connects the shim's decisions to the process's ring. */
+#ifndef FL_RECORDER_H
+#define FL_RECORDER_H
+
+#include <stdint.h>
+
+#include "ring.h"
+#include "shim.h"
+
+/* Maps the ring named by log_path (NULL: anonymous shared memory, or when the file is refused) and
+ * makes it the destination of shim->emit. ring_text is FORKLOCK_RING. */
+void fl_recorder_start(struct fl_shim *shim, const char *log_path, const char *ring_text);
+
+/* Fills pid and tid, appends to the process's ring. */
+void fl_recorder_emit(struct fl_record *record);
+
+/* The process's ring (hdr NULL when there is none), for the audit at start-up. */
+const struct fl_ring *fl_recorder_ring(void);
+
+#endif

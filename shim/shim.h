@@ -1,0 +1,35 @@
+/* The state of the shim in one process, and the calls preload/ makes into it. Every function here
+ * behaves like the libc call it stands for: a result, or -1 with errno set. */
+#ifndef FL_SHIM_H
+#define FL_SHIM_H
+
+#include <stdatomic.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "record.h"
+#include "sys.h"
+
+struct fl_shim {
+        struct fl_config config;
+        const struct fl_sys *sys;
+        /* Set after the first fallback that succeeded: the kernel refuses the flags, so later
+         * calls go straight to the fallback (as CPython does; Go retries every time). */
+        atomic_bool socket_flags_refused;
+        atomic_bool accept4_missing;
+        _Atomic unsigned long decisions[FL_DEC_COUNT];
+        /* Receives every decision; fills pid/tid and stores it. NULL records nothing. */
+        void (*emit)(struct fl_record *record);
+};
+
+int fl_socket(struct fl_shim *shim, int family, int type, int protocol);
+int fl_socketpair(struct fl_shim *shim, int family, int type, int protocol, int fds[2]);
+/* call is FL_CALL_ACCEPT (flags 0) or FL_CALL_ACCEPT4. */
+int fl_accept(struct fl_shim *shim, enum fl_call call, int fd, struct sockaddr *addr,
+              socklen_t *len, int flags);
+
+/* Counts the decision and hands the record to emit. */
+void fl_shim_decide(struct fl_shim *shim, struct fl_record *record, enum fl_decision decision);
+
+#endif
