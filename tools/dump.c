@@ -1,0 +1,215 @@
+/* forklock-dump: print a ring file. `forklock dump ...` execs this with the same arguments.
+ * Exit status: 0 done, 2 bad option or a file that is not a readable ring, 1 output error. */
+#include "lib/dump_format.h"
+#include "ring_reader.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define POLL_NS 100000000 /* --follow: 10 polls a second */
+
+struct options {
+        int json, follow;
+        int pid_set, pid;
+        int call; /* -1: all */
+        const char *path;
+};
+
+static volatile sig_atomic_t stop;
+static const char *bus_path = "ring";
+
+static void usage(FILE *out)
+{
+        fputs("usage: forklock dump [--json] [--follow] [--pid=N] [--call=NAME] FILE\n"
+              "Print the records of a forklock ring file, oldest first.\n"
+              "  --json       one JSON object per line (seq, ts_ns, pid, tid, call, fd, result,\n"
+              "               errno, decision, ...) and no summary\n"
+              "  --follow     keep printing new records until interrupted (SIGINT/SIGTERM)\n"
+              "  --pid=N      only records of process N\n"
+              "  --call=NAME  only records of one call (socket, accept4, fork, exec, ...)\n"
+              "  --help       this text\n"
+              "Exit status: 0 success, 2 bad option or not a readable ring file.\n",
+              out);
+}
+
+static int bad_option(const char *fmt, const char *what)
+{
+        fputs("forklock dump: ", stderr);
+        fprintf(stderr, fmt, what);
+        fputs("\n(try forklock dump --help)\n", stderr);
+        return 2;
+}
+
+static int parse_pid(const char *text, int *pid)
+{
+        char *end;
+        long v;
+
+        errno = 0;
+        v = strtol(text, &end, 10);
+        if (errno || end == text || *end || v < 0 || v > INT_MAX)
+                return -1;
+        *pid = (int)v;
+        return 0;
+}
+
+static int parse_options(int argc, char **argv, struct options *o)
+{
+        static const struct option longopts[] = {
+            {"json", no_argument, NULL, 'j'},      {"follow", no_argument, NULL, 'f'},
+            {"pid", required_argument, NULL, 'p'}, {"call", required_argument, NULL, 'c'},
+            {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
+        };
+        int c;
+
+        memset(o, 0, sizeof(*o));
+        o->call = -1;
+        opterr = 0;
+        while ((c = getopt_long(argc, argv, "+h", longopts, NULL)) != -1) {
+                switch (c) {
+                case 'j':
+                        o->json = 1;
+                        break;
+                case 'f':
+                        o->follow = 1;
+                        break;
+                case 'p':
+                        if (parse_pid(optarg, &o->pid) < 0)
+                                return bad_option("--pid: '%s' is not a process id", optarg);
+                        o->pid_set = 1;
+                        break;
+                case 'c':
+                        if ((o->call = fl_call_from_name(optarg)) < 0)
+                                return bad_option("--call: unknown call '%s'", optarg);
+                        break;
+                case 'h':
+                        usage(stdout);
+                        exit(0);
+                default:
+                        if (optopt && strchr("pc", optopt) == NULL)
+                                return bad_option("unknown option '-%c'", (char[]){optopt, 0});
+                        return bad_option(optopt ? "option '%s' needs a value"
+                                                 : "unknown option '%s'",
+                                          argv[optind - 1]);
+                }
+        }
+        if (optind != argc - 1)
+                return bad_option("%s", optind == argc ? "missing FILE" : "more than one FILE");
+        o->path = argv[optind];
+        return 0;
+}
+
+static void on_stop(int sig)
+{
+        (void)sig;
+        stop = 1;
+}
+
+/* A ring truncated by someone else while mapped: report, do not dump core. */
+static void on_bus(int sig)
+{
+        static const char a[] = "forklock dump: ", b[] = ": file shrank while being read\n";
+
+        (void)sig;
+        (void)!write(2, a, sizeof(a) - 1);
+        (void)!write(2, bus_path, strlen(bus_path));
+        (void)!write(2, b, sizeof(b) - 1);
+        _exit(2);
+}
+
+static void install_signals(void)
+{
+        struct sigaction sa;
+
+        memset(&sa, 0, sizeof(sa));
+        sa.sa_handler = on_bus;
+        sigaction(SIGBUS, &sa, NULL);
+        sa.sa_handler = on_stop; /* no SA_RESTART: the poll sleep ends at once */
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+}
+
+struct counts {
+        uint64_t shown;
+        uint64_t by_decision[FL_DEC_COUNT + 1];
+};
+
+static int wanted(const struct options *o, const struct fl_record *rec)
+{
+        return (!o->pid_set || rec->pid == o->pid) && (o->call < 0 || rec->call == o->call);
+}
+
+static void print_pending(struct fl_ring_reader *r, const struct options *o, struct counts *n)
+{
+        struct fl_record rec;
+
+        while (fl_ring_reader_next(r, &rec)) {
+                if (!wanted(o, &rec))
+                        continue;
+                n->shown++;
+                n->by_decision[rec.decision < FL_DEC_COUNT ? rec.decision : FL_DEC_COUNT]++;
+                if (o->json)
+                        dump_json_line(stdout, r, &rec);
+                else
+                        dump_table_row(stdout, r, &rec);
+        }
+        fflush(stdout);
+}
+
+static int follow(struct fl_ring_reader *r, const struct options *o, struct counts *n)
+{
+        char err[256];
+
+        while (!stop) {
+                struct timespec pause = {0, POLL_NS};
+
+                nanosleep(&pause, NULL);
+                if (stop)
+                        break;
+                if (fl_ring_reader_poll(r, err, sizeof(err)) < 0) {
+                        fprintf(stderr, "forklock dump: %s: %s\n", o->path, err);
+                        return 2;
+                }
+                print_pending(r, o, n);
+        }
+        return 0;
+}
+
+int main(int argc, char **argv)
+{
+        struct fl_ring_reader r;
+        struct options o;
+        struct counts n;
+        char err[256];
+        int status;
+
+        if ((status = parse_options(argc, argv, &o)) != 0)
+                return status;
+        bus_path = o.path;
+        install_signals();
+        if (fl_ring_reader_open(&r, o.path, err, sizeof(err)) < 0) {
+                fprintf(stderr, "forklock dump: %s\n", err);
+                return 2;
+        }
+        memset(&n, 0, sizeof(n));
+        if (!o.json)
+                dump_table_heading(stdout);
+        print_pending(&r, &o, &n);
+        if (o.follow)
+                status = follow(&r, &o, &n);
+        if (!o.json && status == 0)
+                dump_summary(stdout, &r.stats, n.shown, n.by_decision);
+        fl_ring_reader_close(&r);
+        if (status == 0 && (fflush(stdout) == EOF || ferror(stdout))) {
+                fprintf(stderr, "forklock dump: write error: %s\n", strerror(errno));
+                return 1;
+        }
+        return status;
+}

@@ -1,0 +1,179 @@
+#include "dump_format.h"
+
+#include <string.h>
+#include <time.h>
+
+const char *dump_errno_name(int err, char buf[16])
+{
+        const char *name = err > 0 ? strerrorname_np(err) : NULL;
+
+        if (name)
+                return name;
+        snprintf(buf, 16, "%d", err);
+        return buf;
+}
+
+/* The text field may lack its NUL and may hold anything: print at most its size, printable only
+ * (no terminal escapes from a hostile file). */
+static void put_text_plain(FILE *out, const char *text)
+{
+        for (size_t i = 0; i < FL_RECORD_TEXT && text[i]; i++) {
+                unsigned char c = (unsigned char)text[i];
+
+                fputc(c >= 0x20 && c < 0x7f ? c : '?', out);
+        }
+}
+
+void dump_table_heading(FILE *out)
+{
+        fprintf(out, "%-8s %-13s %-15s %-13s %-11s %5s %-19s %-9s %s\n", "SEQ", "TIME", "WALL",
+                "PID/TID", "CALL", "FD", "DECISION", "RESULT", "DETAIL");
+}
+
+static void put_wall(FILE *out, int64_t wall_ns)
+{
+        time_t secs = (time_t)(wall_ns / 1000000000);
+        struct tm tm;
+        char buf[16];
+
+        if (wall_ns < 0 || !localtime_r(&secs, &tm) || !strftime(buf, sizeof(buf), "%H:%M:%S", &tm))
+                snprintf(buf, sizeof(buf), "?");
+        fprintf(out, "%s.%06lld  ", buf, (long long)(wall_ns % 1000000000 / 1000));
+}
+
+static void put_detail(FILE *out, const struct fl_record *rec)
+{
+        if (rec->call == FL_CALL_SOCKET || rec->call == FL_CALL_SOCKETPAIR)
+                fprintf(out, " family=%d type=%#x proto=%d", rec->family, (unsigned)rec->type,
+                        rec->protocol);
+        if (rec->call == FL_CALL_SOCKETPAIR || rec->call == FL_CALL_DUP2 ||
+            rec->call == FL_CALL_DUP3)
+                fprintf(out, " fd2=%d", rec->fd2);
+        if (rec->flags_asked || rec->flags_applied)
+                fprintf(out, " flags=%#x->%#x", rec->flags_asked, rec->flags_applied);
+        if (rec->child_pid)
+                fprintf(out, " child=%d", rec->child_pid);
+        if (rec->aux)
+                fprintf(out, " aux=%d", rec->aux);
+        if (rec->text[0]) {
+                fputs(" \"", out);
+                put_text_plain(out, rec->text);
+                fputc('"', out);
+        }
+}
+
+void dump_table_row(FILE *out, const struct fl_ring_reader *r, const struct fl_record *rec)
+{
+        int64_t rel = fl_ring_reader_rel_ns(r, rec->ts_ns);
+        char result[32], who[32], num[16];
+
+        if (rec->result == -1)
+                snprintf(result, sizeof(result), "%s", dump_errno_name(rec->err, num));
+        else
+                snprintf(result, sizeof(result), "%d", rec->result);
+        snprintf(who, sizeof(who), "%d/%d", rec->pid, rec->tid);
+        fprintf(out, "%-8llu %s%lld.%06llds  ", (unsigned long long)rec->seq, rel < 0 ? "-" : "+",
+                (long long)((rel < 0 ? -(rel / 1000) : rel / 1000) / 1000000),
+                (long long)((rel < 0 ? -(rel / 1000) : rel / 1000) % 1000000));
+        put_wall(out, fl_ring_reader_wall_ns(r, rec->ts_ns));
+        fprintf(out, "%-13s %-11s %5d %-19s %-9s", who, fl_call_name(rec->call), rec->fd,
+                fl_decision_name(rec->decision), result);
+        put_detail(out, rec);
+        fputc('\n', out);
+}
+
+/* Length of a valid UTF-8 sequence at s (at most n bytes), or 0. */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+        size_t len = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+
+        if (s[0] >= 0xf5 || len > n)
+                return 0;
+        for (size_t i = 1; i < len; i++)
+                if ((s[i] & 0xc0) != 0x80)
+                        return 0;
+        if ((len == 3 && s[0] == 0xe0 && s[1] < 0xa0) ||
+            (len == 3 && s[0] == 0xed && s[1] >= 0xa0) ||
+            (len == 4 && s[0] == 0xf0 && s[1] < 0x90) || (len == 4 && s[0] == 0xf4 && s[1] >= 0x90))
+                return 0;
+        return len;
+}
+
+/* A JSON string: escapes quotes, backslashes and controls; invalid UTF-8 becomes U+FFFD, so the
+ * line is always valid JSON whatever the file holds. */
+static void put_json_text(FILE *out, const char *text)
+{
+        const unsigned char *s = (const unsigned char *)text;
+        size_t n = strnlen(text, FL_RECORD_TEXT);
+
+        fputc('"', out);
+        for (size_t i = 0; i < n;) {
+                size_t len;
+
+                if (s[i] == '"' || s[i] == '\\') {
+                        fprintf(out, "\\%c", s[i++]);
+                } else if (s[i] < 0x20 || s[i] == 0x7f) {
+                        fprintf(out, "\\u%04x", s[i++]);
+                } else if (s[i] < 0x80) {
+                        fputc(s[i++], out);
+                } else if ((len = utf8_len(s + i, n - i)) != 0) {
+                        fwrite(s + i, 1, len, out);
+                        i += len;
+                } else {
+                        fputs("\\ufffd", out);
+                        i++;
+                }
+        }
+        fputc('"', out);
+}
+
+void dump_json_line(FILE *out, const struct fl_ring_reader *r, const struct fl_record *rec)
+{
+        char num[16];
+
+        fprintf(out,
+                "{\"seq\":%llu,\"ts_ns\":%llu,\"wall_ns\":%lld,\"rel_ns\":%lld,\"pid\":%d,"
+                "\"tid\":%d,\"call\":\"%s\",\"call_id\":%u,\"fd\":%d,\"fd2\":%d,\"result\":%d,"
+                "\"errno\":%d,",
+                (unsigned long long)rec->seq, (unsigned long long)rec->ts_ns,
+                (long long)fl_ring_reader_wall_ns(r, rec->ts_ns),
+                (long long)fl_ring_reader_rel_ns(r, rec->ts_ns), rec->pid, rec->tid,
+                fl_call_name(rec->call), rec->call, rec->fd, rec->fd2, rec->result, rec->err);
+        if (rec->err)
+                fprintf(out, "\"errno_name\":\"%s\",", dump_errno_name(rec->err, num));
+        else
+                fputs("\"errno_name\":null,", out);
+        fprintf(out,
+                "\"decision\":\"%s\",\"decision_id\":%u,\"family\":%d,\"type\":%d,"
+                "\"protocol\":%d,\"flags_asked\":%u,\"flags_applied\":%u,\"ino\":%llu,"
+                "\"child_pid\":%d,\"aux\":%d,\"text\":",
+                fl_decision_name(rec->decision), rec->decision, rec->family, rec->type,
+                rec->protocol, rec->flags_asked, rec->flags_applied, (unsigned long long)rec->ino,
+                rec->child_pid, rec->aux);
+        put_json_text(out, rec->text);
+        fputs("}\n", out);
+}
+
+void dump_summary(FILE *out, const struct fl_ring_stats *st, uint64_t shown,
+                  const uint64_t by_decision[FL_DEC_COUNT + 1])
+{
+        const char *sep = "";
+
+        fprintf(out,
+                "\nsummary: %llu records shown of %llu read; written %llu, overwritten %llu, "
+                "dropped %llu, skipped %llu (unfinished writes), lost %llu (overwritten while "
+                "reading)\n",
+                (unsigned long long)shown, (unsigned long long)st->records,
+                (unsigned long long)st->written, (unsigned long long)st->overwritten,
+                (unsigned long long)st->dropped, (unsigned long long)st->skipped,
+                (unsigned long long)st->lost);
+        fputs("by decision:", out);
+        for (int d = 0; d <= FL_DEC_COUNT; d++) {
+                if (!by_decision[d])
+                        continue;
+                fprintf(out, "%s %s %llu", sep, d < FL_DEC_COUNT ? fl_decision_name(d) : "unknown",
+                        (unsigned long long)by_decision[d]);
+                sep = ",";
+        }
+        fputs(*sep ? "\n" : " none\n", out);
+}

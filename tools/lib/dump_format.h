@@ -1,0 +1,22 @@
+/* How `forklock dump` prints a record: a table row or one JSON object. Separate from main so the
+ * fuzz target runs the same code over hostile records. */
+#ifndef FL_DUMP_FORMAT_H
+#define FL_DUMP_FORMAT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "record.h"
+#include "ring_reader.h"
+
+void dump_table_heading(FILE *out);
+void dump_table_row(FILE *out, const struct fl_ring_reader *r, const struct fl_record *rec);
+void dump_json_line(FILE *out, const struct fl_ring_reader *r, const struct fl_record *rec);
+/* The summary after the table: reader stats and counts by decision (indexed by decision, the
+ * last entry counting out-of-range values). */
+void dump_summary(FILE *out, const struct fl_ring_stats *st, uint64_t shown,
+                  const uint64_t by_decision[FL_DEC_COUNT + 1]);
+/* errno's symbolic name, or its number for values glibc does not name. */
+const char *dump_errno_name(int err, char buf[16]);
+
+#endif
