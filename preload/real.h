@@ -35,7 +35,16 @@
         X(execvp, int, (const char *, char *const[]))                                              \
         X(execvpe, int, (const char *, char *const[], char *const[]))                              \
         X(fexecve, int, (int, char *const[], char *const[]))                                       \
-        X(execveat, int, (int, const char *, char *const[], char *const[], int))
+        X(execveat, int, (int, const char *, char *const[], char *const[], int))                   \
+        X(fcntl64, int, (int, int, ...))                                                           \
+        X(dup, int, (int))                                                                         \
+        X(dup2, int, (int, int))                                                                   \
+        X(dup3, int, (int, int, int))                                                              \
+        X(setsockopt, int, (int, int, int, const void *, socklen_t))                               \
+        X(bind, int, (int, const struct sockaddr *, socklen_t))                                    \
+        X(listen, int, (int, int))                                                                 \
+        X(close_range, int, (unsigned, unsigned, int))                                             \
+        X(closefrom, void, (int))
 
 #define FL_DECLARE_REAL(name, ret, args) ret(*fl_real_##name(void)) args;
 FL_REAL_FUNCTIONS(FL_DECLARE_REAL)

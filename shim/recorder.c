@@ -10,7 +10,7 @@ void fl_recorder_emit(struct fl_record *record)
                 record->pid = fl_ids_pid();
                 record->tid = fl_ids_tid();
         }
-        fl_ring_append(&process_ring, record);
+        record->seq = fl_ring_append(&process_ring, record);
 }
 
 void fl_recorder_start(struct fl_shim *shim, const char *log_path, const char *ring_text)

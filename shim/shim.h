@@ -21,6 +21,9 @@ struct fl_shim {
         _Atomic unsigned long decisions[FL_DEC_COUNT];
         /* Receives every decision; fills pid/tid and stores it. NULL records nothing. */
         void (*emit)(struct fl_record *record);
+        /* The rest of the surface (fcntl.c, dup.c, goprofile.c). */
+        atomic_bool dupfd_cloexec_refused; /* F_DUPFD_CLOEXEC refused: dup/F_DUPFD fall back */
+        _Atomic int go_backlog;            /* listenerBacklog(), computed once; 0 = not yet */
 };
 
 int fl_socket(struct fl_shim *shim, int family, int type, int protocol);
@@ -29,7 +32,8 @@ int fl_socketpair(struct fl_shim *shim, int family, int type, int protocol, int 
 int fl_accept(struct fl_shim *shim, enum fl_call call, int fd, struct sockaddr *addr,
               socklen_t *len, int flags);
 
-/* Counts the decision and hands the record to emit. */
-void fl_shim_decide(struct fl_shim *shim, struct fl_record *record, enum fl_decision decision);
+/* Counts the decision and hands the record to emit. Returns the record's ring seq when emit
+ * stored one in record->seq (fl_recorder_emit does), else 0. */
+uint64_t fl_shim_decide(struct fl_shim *shim, struct fl_record *record, enum fl_decision decision);
 
 #endif

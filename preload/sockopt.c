@@ -1,0 +1,32 @@
+#include <sys/socket.h>
+
+#include "process.h"
+#include "surface.h"
+
+__attribute__((visibility("default"))) int setsockopt(int fd, int level, int name,
+                                                      const void *value, socklen_t len)
+{
+        int saved = errno;
+        int result = fl_setsockopt(fl_process(), fd, level, name, value, len);
+
+        fl_keep_errno_unless_failed(result, saved);
+        return result;
+}
+
+__attribute__((visibility("default"))) int bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+        int saved = errno;
+        int result = fl_bind(fl_process(), fd, addr, len);
+
+        fl_keep_errno_unless_failed(result, saved);
+        return result;
+}
+
+__attribute__((visibility("default"))) int listen(int fd, int backlog)
+{
+        int saved = errno;
+        int result = fl_listen(fl_process(), fd, backlog);
+
+        fl_keep_errno_unless_failed(result, saved);
+        return result;
+}

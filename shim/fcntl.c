@@ -1,0 +1,98 @@
+/* fcntl's commands that create or mark fds: F_DUPFD becomes F_DUPFD_CLOEXEC (with the fallback
+ * under the fork lock when the kernel refuses it), F_SETFD without FD_CLOEXEC is intent. */
+#include <errno.h>
+#include <string.h>
+
+#include "dupfd.h"
+#include "fdtable.h"
+#include "surface.h"
+
+static void fill(struct fl_record *record, int fd, int cmd, int issued, int arg)
+{
+        memset(record, 0, sizeof(*record));
+        record->call = FL_CALL_FCNTL;
+        record->fd = fd;
+        record->fd2 = -1;
+        record->flags_asked = (uint32_t)cmd;
+        record->flags_applied = (uint32_t)issued;
+        record->aux = arg;
+}
+
+static int duplicate_unchanged(struct fl_shim *shim, int fd, int cmd, int arg)
+{
+        struct fl_record record;
+        int result = shim->sys->fcntl_int(fd, cmd, arg);
+        enum fl_decision decision = FL_DEC_PASSTHROUGH;
+
+        if (cmd == F_DUPFD && shim->config.mode == FL_MODE_AUDIT)
+                decision = FL_DEC_AUDIT_WOULD_CHANGE;
+        fill(&record, fd, cmd, cmd, arg);
+        record.fd2 = result;
+        fl_dupfd_note(fd, result, FL_CALL_FCNTL, fl_surface_record(shim, &record, result, decision),
+                      false, false);
+        return result;
+}
+
+static int duplicate_cloexec(struct fl_shim *shim, int fd, int arg)
+{
+        struct fl_record record;
+        enum fl_decision decision;
+        int result = fl_dupfd_cloexec(shim, fd, arg, &decision);
+
+        fill(&record, fd, F_DUPFD, F_DUPFD_CLOEXEC, arg);
+        record.fd2 = result;
+        fl_dupfd_note(fd, result, FL_CALL_FCNTL, fl_surface_record(shim, &record, result, decision),
+                      true, false);
+        return result;
+}
+
+static void mark_intent(struct fl_fd_info *info, const void *arg)
+{
+        bool passed = *(const bool *)arg;
+
+        info->flags &= (uint8_t) ~(FL_FD_INTENT | FL_FD_CLOEXEC_FORCED);
+        if (passed)
+                info->flags |= FL_FD_INTENT;
+}
+
+/* An fd the table does not know (inherited, or created by an unwrapped call) still gets an
+ * entry, with no creating call, so that its intent is known. */
+static void note_setfd(int fd, bool passed, uint64_t seq)
+{
+        struct fl_fd_info info;
+
+        if (fl_fdtable_update(fd, mark_intent, &passed) || !passed)
+                return;
+        memset(&info, 0, sizeof(info));
+        info.seq = seq;
+        info.flags = FL_FD_INTENT;
+        fl_fdtable_set(fd, &info);
+}
+
+static int set_fd_flags(struct fl_shim *shim, int fd, int arg)
+{
+        struct fl_record record;
+        int result = shim->sys->fcntl_int(fd, F_SETFD, arg);
+        bool passed = !(arg & FD_CLOEXEC);
+        uint64_t seq;
+
+        fill(&record, fd, F_SETFD, F_SETFD, arg);
+        seq = fl_surface_record(shim, &record, result, passed ? FL_DEC_INTENT : FL_DEC_PASSTHROUGH);
+        if (result >= 0) {
+                int saved = errno;
+                note_setfd(fd, passed, seq);
+                errno = saved;
+        }
+        return result;
+}
+
+int fl_fcntl_int(struct fl_shim *shim, int fd, int cmd, int arg)
+{
+        if (shim->config.mode == FL_MODE_OFF || !fl_fcntl_watched(cmd))
+                return shim->sys->fcntl_int(fd, cmd, arg);
+        if (cmd == F_SETFD)
+                return set_fd_flags(shim, fd, arg);
+        if (cmd == F_DUPFD && shim->config.mode == FL_MODE_ENFORCE)
+                return duplicate_cloexec(shim, fd, arg);
+        return duplicate_unchanged(shim, fd, cmd, arg);
+}

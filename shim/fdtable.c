@@ -1,0 +1,200 @@
+#include "fdtable.h"
+
+#include <errno.h>
+#include <stdatomic.h>
+#include <string.h>
+
+#define WORDS       (sizeof(struct fl_fd_info) / sizeof(uint64_t))
+#define READ_TRIES  64
+#define CLAIM_SPINS 4096
+
+/* version is odd while a writer copies; the payload is words, each an atomic, so that racing
+ * readers are defined behaviour (and quiet under TSan). */
+struct entry {
+        _Atomic uint32_t version;
+        _Atomic uint64_t words[WORDS];
+} __attribute__((aligned(64)));
+
+static struct entry table[FL_FDTABLE_SIZE];
+
+static struct entry *entry_of(int fd)
+{
+        if (fd < 0 || fd >= FL_FDTABLE_SIZE)
+                return NULL;
+        return &table[fd];
+}
+
+static void load_words(struct entry *e, struct fl_fd_info *info)
+{
+        uint64_t words[WORDS];
+
+        for (size_t i = 0; i < WORDS; i++)
+                words[i] = atomic_load_explicit(&e->words[i], memory_order_relaxed);
+        memcpy(info, words, sizeof(words));
+}
+
+static void store_words(struct entry *e, const struct fl_fd_info *info)
+{
+        uint64_t words[WORDS];
+
+        memcpy(words, info, sizeof(words));
+        for (size_t i = 0; i < WORDS; i++)
+                atomic_store_explicit(&e->words[i], words[i], memory_order_relaxed);
+}
+
+/* Writers exclude each other with a CAS to an odd version. The holder runs a handful of stores and
+ * no calls, so the spin is short; it is bounded because the holder may be the very thread a signal
+ * handler interrupted. Returns the even version claimed, or 1 when the claim failed. */
+static uint32_t claim(struct entry *e)
+{
+        for (int spin = 0; spin < CLAIM_SPINS; spin++) {
+                uint32_t v = atomic_load_explicit(&e->version, memory_order_relaxed);
+
+                if (!(v & 1) && atomic_compare_exchange_weak_explicit(&e->version, &v, v + 1,
+                                                                      memory_order_acquire,
+                                                                      memory_order_relaxed))
+                        return v;
+        }
+        return 1;
+}
+
+static void publish(struct entry *e, uint32_t claimed)
+{
+        atomic_store_explicit(&e->version, claimed + 2, memory_order_release);
+}
+
+static bool read_entry(struct entry *e, struct fl_fd_info *info)
+{
+        for (int i = 0; i < READ_TRIES; i++) {
+                uint32_t before = atomic_load_explicit(&e->version, memory_order_acquire);
+
+                if (before & 1)
+                        continue;
+                load_words(e, info);
+                atomic_thread_fence(memory_order_acquire);
+                if (atomic_load_explicit(&e->version, memory_order_relaxed) == before)
+                        return true;
+        }
+        return false;
+}
+
+bool fl_fdtable_get(int fd, struct fl_fd_info *info)
+{
+        struct entry *e = entry_of(fd);
+
+        if (e && read_entry(e, info) && (info->flags & FL_FD_VALID))
+                return true;
+        memset(info, 0, sizeof(*info));
+        return false;
+}
+
+void fl_fdtable_set(int fd, const struct fl_fd_info *info)
+{
+        struct entry *e = entry_of(fd);
+        struct fl_fd_info copy = *info;
+        uint32_t v;
+
+        if (!e || (v = claim(e)) == 1)
+                return;
+        copy.flags |= FL_FD_VALID;
+        store_words(e, &copy);
+        publish(e, v);
+}
+
+bool fl_fdtable_update(int fd, void (*fn)(struct fl_fd_info *info, const void *arg),
+                       const void *arg)
+{
+        struct entry *e = entry_of(fd);
+        struct fl_fd_info info;
+        uint32_t v;
+
+        if (!e || (v = claim(e)) == 1)
+                return false;
+        load_words(e, &info);
+        if (!(info.flags & FL_FD_VALID)) {
+                atomic_store_explicit(&e->version, v, memory_order_release);
+                return false;
+        }
+        fn(&info, arg);
+        store_words(e, &info);
+        publish(e, v);
+        return true;
+}
+
+/* Only the flags word matters to readers; the cheap check keeps close() from writing (and
+ * dirtying a cache line) for the many fds that were never tracked. */
+static void clear_entry(struct entry *e)
+{
+        static const struct fl_fd_info empty;
+        uint32_t v;
+
+        if (!(atomic_load_explicit(&e->version, memory_order_relaxed) & 1)) {
+                struct fl_fd_info now;
+
+                load_words(e, &now);
+                if (!(now.flags & FL_FD_VALID))
+                        return;
+        }
+        if ((v = claim(e)) == 1)
+                return;
+        store_words(e, &empty);
+        publish(e, v);
+}
+
+void fl_fdtable_clear(int fd)
+{
+        struct entry *e = entry_of(fd);
+
+        if (e)
+                clear_entry(e);
+}
+
+void fl_fdtable_clear_range(unsigned first, unsigned last)
+{
+        if (first >= FL_FDTABLE_SIZE)
+                return;
+        if (last >= FL_FDTABLE_SIZE)
+                last = FL_FDTABLE_SIZE - 1;
+        for (unsigned fd = first; fd <= last; fd++)
+                clear_entry(&table[fd]);
+}
+
+static void set_ino(struct fl_fd_info *info, const void *arg)
+{
+        if (info->ino == 0)
+                info->ino = *(const uint64_t *)arg;
+}
+
+bool fl_fdtable_verify(const struct fl_sys *sys, int fd, struct fl_fd_info *info)
+{
+        struct stat st;
+        uint64_t ino;
+        int saved = errno;
+
+        if (!fl_fdtable_get(fd, info))
+                return false;
+        if (!sys->fstat)
+                return true; /* a test table without fstat: trust the clearing */
+        if (sys->fstat(fd, &st) < 0) {
+                errno = saved;
+                fl_fdtable_clear(fd);
+                return false;
+        }
+        errno = saved;
+        ino = (uint64_t)st.st_ino;
+        if (info->ino != 0 && info->ino != ino) {
+                fl_fdtable_clear(fd);
+                memset(info, 0, sizeof(*info));
+                return false;
+        }
+        if (info->ino == 0) {
+                fl_fdtable_update(fd, set_ino, &ino);
+                info->ino = ino;
+        }
+        return true;
+}
+
+void fl_fdtable_reset(void)
+{
+        fl_fdtable_clear_range(0, FL_FDTABLE_SIZE - 1);
+}

@@ -1,0 +1,35 @@
+/* Profile `go`: Go's net package's socket options and listen backlog (setDefaultSockopts,
+ * setDefaultListenerSockopts, listenerBacklog). Each change is a recorded decision
+ * (FL_DEC_PROFILE, a FL_CALL_SETSOCKOPT record naming the option); where the program set the
+ * option itself, the program wins and that is recorded (FL_DEC_PROGRAM_WINS). In audit mode nothing
+ * is changed and FL_DEC_AUDIT_WOULD_CHANGE is recorded instead. Only sockets created through the
+ * wrappers (tracked in the fdtable) get options; the backlog rule applies to every listen. */
+#ifndef FL_GOPROFILE_H
+#define FL_GOPROFILE_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+
+#include "shim.h"
+
+#define FL_GO_SOMAXCONN 128 /* syscall.SOMAXCONN */
+
+/* The profile is on and the mode is not off. */
+bool fl_go_active(const struct fl_shim *shim);
+
+/* At creation: SO_BROADCAST=1 on datagram and raw sockets that are not AF_UNIX. */
+void fl_go_created(struct fl_shim *shim, int fd, int family, int type);
+
+/* Before bind: IPV6_V6ONLY=0 on an AF_INET6 socket bound to the wildcard address, and
+ * SO_REUSEADDR=1 on a stream (or seqpacket) socket, each unless the program set it. The address is
+ * copied through the kernel (it has not been vouched for yet). */
+void fl_go_before_bind(struct fl_shim *shim, int fd, const struct sockaddr *addr, socklen_t len);
+
+/* The backlog listen passes to the kernel under the profile: listenerBacklog(). */
+int fl_go_backlog(struct fl_shim *shim);
+
+/* Go's rule (Go >= 1.16) from what was read: text of /proc/sys/net/core/somaxconn (NULL when the
+ * read failed) and the kernel release ("5.10.0-..."; NULL when unknown). */
+int fl_listener_backlog(const char *somaxconn, const char *release);
+
+#endif

@@ -1,0 +1,183 @@
+/* setsockopt, bind, listen: pass-through, recorded. What the program set is noted only after the
+ * kernel accepted it (the value is read then, never before); the go profile acts before bind and
+ * on listen's backlog. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "addrtext.h"
+#include "fdtable.h"
+#include "goprofile.h"
+#include "surface.h"
+
+static void fill(struct fl_record *record, enum fl_call call, int fd)
+{
+        memset(record, 0, sizeof(*record));
+        record->call = (uint16_t)call;
+        record->fd = fd;
+        record->fd2 = -1;
+}
+
+static int watched_option(int level, int name)
+{
+        if (level == SOL_SOCKET && name == SO_REUSEADDR)
+                return FL_OPT_REUSEADDR;
+        if (level == SOL_SOCKET && name == SO_BROADCAST)
+                return FL_OPT_BROADCAST;
+        if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY)
+                return FL_OPT_V6ONLY;
+        return 0;
+}
+
+struct option_set {
+        int bit;
+        int value;
+};
+
+static void note_option(struct fl_fd_info *info, const void *arg)
+{
+        const struct option_set *set = arg;
+
+        info->opts_program |= (uint8_t)set->bit;
+        info->opts_value =
+            (uint8_t)(set->value ? info->opts_value | set->bit : info->opts_value & ~set->bit);
+}
+
+/* After the kernel accepted the option: the value is read now, and only as an int when it is one.
+ * An option the go profile set and the program now sets to another value: the program wins. */
+static enum fl_decision note_accepted(struct fl_shim *shim, int fd, int level, int name,
+                                      const void *value, socklen_t len, struct fl_record *record)
+{
+        struct option_set set = {watched_option(level, name), 0};
+        struct fl_fd_info info;
+
+        if (len >= (socklen_t)sizeof(int)) {
+                memcpy(&set.value, value, sizeof(int));
+                record->type = set.value;
+        }
+        if (!set.bit || !fl_fdtable_verify(shim->sys, fd, &info))
+                return FL_DEC_PASSTHROUGH;
+        fl_fdtable_update(fd, note_option, &set);
+        /* The profile sets V6ONLY to 0 and the others to 1. */
+        if ((info.opts_profile & set.bit) && (set.value != 0) != (set.bit != FL_OPT_V6ONLY))
+                return FL_DEC_PROGRAM_WINS;
+        return FL_DEC_PASSTHROUGH;
+}
+
+int fl_setsockopt(struct fl_shim *shim, int fd, int level, int name, const void *value,
+                  socklen_t len)
+{
+        struct fl_record record;
+        enum fl_decision decision = FL_DEC_PASSTHROUGH;
+        int result = shim->sys->setsockopt(fd, level, name, value, len);
+        int saved = errno;
+
+        if (shim->config.mode == FL_MODE_OFF)
+                return result;
+        fill(&record, FL_CALL_SETSOCKOPT, fd);
+        record.protocol = level;
+        record.aux = name;
+        if (result == 0)
+                decision = note_accepted(shim, fd, level, name, value, len, &record);
+        errno = saved;
+        fl_surface_record(shim, &record, result, decision);
+        return result;
+}
+
+struct bound {
+        uint16_t port;
+        uint8_t addr[16];
+};
+
+static void note_bound(struct fl_fd_info *info, const void *arg)
+{
+        const struct bound *b = arg;
+
+        info->flags |= FL_FD_BOUND;
+        info->port = b->port;
+        memcpy(info->addr, b->addr, sizeof(info->addr));
+}
+
+static void remember_address(int fd, const struct sockaddr *addr, socklen_t len)
+{
+        struct bound b;
+        sa_family_t family;
+
+        memset(&b, 0, sizeof(b));
+        memcpy(&family, &addr->sa_family, sizeof(family));
+        if (family == AF_INET && len >= (socklen_t)sizeof(struct sockaddr_in)) {
+                struct sockaddr_in sin;
+                memcpy(&sin, addr, sizeof(sin));
+                b.port = ntohs(sin.sin_port);
+                memcpy(b.addr, &sin.sin_addr, 4);
+        } else if (family == AF_INET6 && len >= (socklen_t)sizeof(struct sockaddr_in6)) {
+                struct sockaddr_in6 sin6;
+                memcpy(&sin6, addr, sizeof(sin6));
+                b.port = ntohs(sin6.sin6_port);
+                memcpy(b.addr, &sin6.sin6_addr, 16);
+        } else if (len > (socklen_t)sizeof(family)) {
+                size_t n = (size_t)len - sizeof(family);
+                memcpy(b.addr, (const char *)addr + sizeof(family), n < 16 ? n : 16);
+        }
+        fl_fdtable_update(fd, note_bound, &b);
+}
+
+int fl_bind(struct fl_shim *shim, int fd, const struct sockaddr *addr, socklen_t len)
+{
+        struct fl_record record;
+        int result, saved;
+
+        if (shim->config.mode == FL_MODE_OFF)
+                return shim->sys->bind(fd, addr, len);
+        fl_go_before_bind(shim, fd, addr, len);
+        result = shim->sys->bind(fd, addr, len);
+        saved = errno;
+        fill(&record, FL_CALL_BIND, fd);
+        if (result == 0 && len >= (socklen_t)sizeof(sa_family_t)) {
+                sa_family_t family;
+                memcpy(&family, &addr->sa_family, sizeof(family));
+                record.family = family;
+                fl_addr_text(record.text, sizeof(record.text), addr, len);
+                remember_address(fd, addr, len);
+        }
+        errno = saved;
+        fl_surface_record(shim, &record, result, FL_DEC_PASSTHROUGH);
+        return result;
+}
+
+static void note_listening(struct fl_fd_info *info, const void *arg)
+{
+        info->flags |= FL_FD_LISTENING;
+        info->backlog = *(const int *)arg;
+}
+
+int fl_listen(struct fl_shim *shim, int fd, int backlog)
+{
+        struct fl_record record;
+        enum fl_decision decision = FL_DEC_PASSTHROUGH;
+        int passed = backlog, result, saved = errno;
+
+        if (shim->config.mode == FL_MODE_OFF)
+                return shim->sys->listen(fd, backlog);
+        if (fl_go_active(shim)) {
+                int go = fl_go_backlog(shim);
+
+                errno = saved;
+                if (go != backlog && shim->config.mode == FL_MODE_ENFORCE) {
+                        passed = go;
+                        decision = FL_DEC_PROFILE;
+                } else if (go != backlog) {
+                        decision = FL_DEC_AUDIT_WOULD_CHANGE;
+                }
+        }
+        result = shim->sys->listen(fd, passed);
+        saved = errno;
+        fill(&record, FL_CALL_LISTEN, fd);
+        record.flags_asked = (uint32_t)backlog;
+        record.aux = passed;
+        if (result == 0)
+                fl_fdtable_update(fd, note_listening, &passed);
+        errno = saved;
+        fl_surface_record(shim, &record, result, decision);
+        return result;
+}
