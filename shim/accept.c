@@ -13,6 +13,7 @@
 #include "fdflags.h"
 #include "forklock.h"
 #include "shim.h"
+#include "surface.h"
 
 #define FL_SOCK_FLAGS (SOCK_CLOEXEC | SOCK_NONBLOCK)
 
@@ -148,7 +149,8 @@ static int finish(struct fl_shim *shim, const struct accept_call *call, int appl
         record.err = result < 0 ? saved : 0;
         record.flags_asked = (uint32_t)call->flags;
         record.flags_applied = (uint32_t)applied;
-        fl_shim_decide(shim, &record, result < 0 ? FL_DEC_ERROR : decision);
+        fl_surface_created(shim, &record,
+                           fl_shim_decide(shim, &record, result < 0 ? FL_DEC_ERROR : decision));
         errno = saved;
         return result;
 }

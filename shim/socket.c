@@ -6,6 +6,7 @@
 #include "fdflags.h"
 #include "forklock.h"
 #include "shim.h"
+#include "surface.h"
 
 #define FL_SOCK_FLAGS (SOCK_CLOEXEC | SOCK_NONBLOCK)
 #define FL_SOCK_TYPE_MASK 0xf
@@ -109,7 +110,8 @@ static int finish(struct fl_shim *shim, const struct socket_call *call, int appl
         int saved = errno;
 
         fill_record(&record, call, applied, result);
-        fl_shim_decide(shim, &record, result < 0 ? FL_DEC_ERROR : decision);
+        fl_surface_created(shim, &record,
+                           fl_shim_decide(shim, &record, result < 0 ? FL_DEC_ERROR : decision));
         errno = saved;
         return result;
 }
