@@ -141,9 +141,9 @@ uint64_t fl_ring_append(struct fl_ring *ring, const struct fl_record *rec)
         }
         /* Orders the BUSY mark before the payload stores, pairing with the reader's acquire fence:
          * a reader that saw any new payload byte then sees the slot word changed. */
-        __atomic_thread_fence(__ATOMIC_RELEASE);
+        FL_RING_FENCE(__ATOMIC_RELEASE);
         for (size_t i = 1; i < WORDS; i++)
-                __atomic_store_n(&word[i], payload[i], __ATOMIC_RELAXED);
+                __atomic_store_n(&word[i], payload[i], FL_RING_PAYLOAD_STORE);
         __atomic_store_n(word, seq, __ATOMIC_RELEASE);
         if (old)
                 __atomic_add_fetch(&hdr->overwritten, 1, __ATOMIC_RELAXED);

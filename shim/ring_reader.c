@@ -228,8 +228,8 @@ static int copy_slot(const struct fl_ring_reader *r, uint64_t slot_seq, uint64_t
         if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != want)
                 return 0;
         for (size_t i = 1; i < WORDS; i++)
-                buf[i] = __atomic_load_n(&word[i], __ATOMIC_RELAXED);
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+                buf[i] = __atomic_load_n(&word[i], FL_RING_PAYLOAD_LOAD);
+        FL_RING_FENCE(__ATOMIC_ACQUIRE);
         if (__atomic_load_n(word, __ATOMIC_RELAXED) != want)
                 return 0;
         buf[0] = want;
