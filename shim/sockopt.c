@@ -8,6 +8,7 @@
 #include "addrtext.h"
 #include "fdtable.h"
 #include "goprofile.h"
+#include "safebytes.h"
 #include "surface.h"
 
 static void fill(struct fl_record *record, enum fl_call call, int fd)
@@ -43,19 +44,21 @@ static void note_option(struct fl_fd_info *info, const void *arg)
             (uint8_t)(set->value ? info->opts_value | set->bit : info->opts_value & ~set->bit);
 }
 
-/* After the kernel accepted the option: the value is read now, and only as an int when it is one.
- * An option the go profile set and the program now sets to another value: the program wins. */
+/* After the kernel accepted one of the options the profile cares about: the value is read now,
+ * as an int, and through the kernel, since some options accept a NULL or dangling value and so
+ * acceptance does not vouch for the pointer. Other options' values are never read. An option the
+ * go profile set and the program now sets to another value: the program wins. */
 static enum fl_decision note_accepted(struct fl_shim *shim, int fd, int level, int name,
                                       const void *value, socklen_t len, struct fl_record *record)
 {
         struct option_set set = {watched_option(level, name), 0};
         struct fl_fd_info info;
 
-        if (len >= (socklen_t)sizeof(int)) {
-                memcpy(&set.value, value, sizeof(int));
-                record->type = set.value;
-        }
-        if (!set.bit || !fl_fdtable_verify(shim->sys, fd, &info))
+        if (!set.bit || len < (socklen_t)sizeof(int) ||
+            !fl_safe_copy_bytes(&set.value, value, sizeof(int)))
+                return FL_DEC_PASSTHROUGH;
+        record->type = set.value;
+        if (!fl_fdtable_verify(shim->sys, fd, &info))
                 return FL_DEC_PASSTHROUGH;
         fl_fdtable_update(fd, note_option, &set);
         /* The profile sets V6ONLY to 0 and the others to 1. */
