@@ -125,8 +125,12 @@ static void remember_address(int fd, const struct sockaddr *addr, socklen_t len)
         fl_fdtable_update(fd, note_bound, &b);
 }
 
+/* After the kernel accepted the address it is copied through the kernel anyway: the record must
+ * not be the thing that crashes a program whose bind raced an munmap. */
 int fl_bind(struct fl_shim *shim, int fd, const struct sockaddr *addr, socklen_t len)
 {
+        struct sockaddr_storage copy;
+        socklen_t copied = len < (socklen_t)sizeof(copy) ? len : (socklen_t)sizeof(copy);
         struct fl_record record;
         int result, saved;
 
@@ -136,12 +140,11 @@ int fl_bind(struct fl_shim *shim, int fd, const struct sockaddr *addr, socklen_t
         result = shim->sys->bind(fd, addr, len);
         saved = errno;
         fill(&record, FL_CALL_BIND, fd);
-        if (result == 0 && len >= (socklen_t)sizeof(sa_family_t)) {
-                sa_family_t family;
-                memcpy(&family, &addr->sa_family, sizeof(family));
-                record.family = family;
-                fl_addr_text(record.text, sizeof(record.text), addr, len);
-                remember_address(fd, addr, len);
+        if (result == 0 && copied >= (socklen_t)sizeof(sa_family_t) &&
+            fl_safe_copy_bytes(&copy, addr, copied)) {
+                record.family = copy.ss_family;
+                fl_addr_text(record.text, sizeof(record.text), (struct sockaddr *)&copy, copied);
+                remember_address(fd, (struct sockaddr *)&copy, copied);
         }
         errno = saved;
         fl_surface_record(shim, &record, result, FL_DEC_PASSTHROUGH);
