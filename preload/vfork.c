@@ -3,8 +3,12 @@
  * the parent would then return through a clobbered one. On x86_64, vfork_x86_64.S keeps the return
  * address in a register-free place (thread-local storage) and calls these two around the real
  * vfork. Elsewhere vfork becomes fork under the lock, which keeps what callers may rely on (the
- * child may only exec or _exit). */
+ * child may only exec or _exit). So does the AddressSanitizer build used by `make check-asan`:
+ * there the vfork child's instrumented frames would leave poisoned shadow memory on the stack it
+ * shares with the parent. */
 #include <unistd.h>
+
+#include "vfork.h"
 
 #include "image.h"
 #include "process.h"
@@ -39,7 +43,7 @@ pid_t fl_vfork_leave(pid_t result)
         return fl_image_end(fl_process(), &vfork_image, result, result);
 }
 
-#if !defined(__x86_64__)
+#if !FL_VFORK_IN_ASSEMBLY
 __attribute__((visibility("default"))) pid_t vfork(void)
 {
         pid_t (*real)(void) = fl_real_fork();

@@ -2,7 +2,8 @@
  * caller's stack; neither may rely on anything stored below the caller's stack pointer before the
  * call, because the child may have overwritten it. So the return address lives in thread-local
  * storage, which the child (sharing the parent's memory and thread pointer) only reads. */
-#if defined(__x86_64__)
+#include "vfork.h"
+#if FL_VFORK_IN_ASSEMBLY
         .text
         .globl  vfork
         .type   vfork, @function

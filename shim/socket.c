@@ -15,7 +15,8 @@ struct socket_call {
         int family;
         int type; /* as the caller passed it */
         int protocol;
-        int *pair; /* NULL for socket() */
+        bool is_pair;
+        int *pair; /* socketpair's array, never read before the kernel filled it */
 };
 
 static int added_flags(const struct fl_shim *shim)
@@ -35,7 +36,7 @@ static bool refusal_means_old_kernel(int err)
 
 static int create(const struct fl_shim *shim, const struct socket_call *call, int type)
 {
-        if (call->pair)
+        if (call->is_pair)
                 return shim->sys->socketpair(call->family, type, call->protocol, call->pair);
         return shim->sys->socket(call->family, type, call->protocol);
 }
@@ -44,7 +45,7 @@ static void close_created(const struct fl_shim *shim, const struct socket_call *
 {
         int saved = errno;
 
-        if (call->pair) {
+        if (call->is_pair) {
                 shim->sys->close(call->pair[0]);
                 shim->sys->close(call->pair[1]);
         } else {
@@ -56,7 +57,7 @@ static void close_created(const struct fl_shim *shim, const struct socket_call *
 static int apply_to_created(const struct fl_shim *shim, const struct socket_call *call, int fd,
                             int (*apply)(const struct fl_sys *, int))
 {
-        if (!call->pair)
+        if (!call->is_pair)
                 return apply(shim->sys, fd);
         if (apply(shim->sys, call->pair[0]) < 0)
                 return -1;
@@ -91,7 +92,7 @@ static void fill_record(struct fl_record *record, const struct socket_call *call
                         int result)
 {
         memset(record, 0, sizeof(*record));
-        record->call = call->pair ? FL_CALL_SOCKETPAIR : FL_CALL_SOCKET;
+        record->call = call->is_pair ? FL_CALL_SOCKETPAIR : FL_CALL_SOCKET;
         record->family = call->family;
         record->type = call->type & FL_SOCK_TYPE_MASK;
         record->protocol = call->protocol;
@@ -99,8 +100,8 @@ static void fill_record(struct fl_record *record, const struct socket_call *call
         record->flags_applied = (uint32_t)(applied & ~FL_SOCK_TYPE_MASK);
         record->result = result;
         record->err = result < 0 ? errno : 0;
-        record->fd = call->pair ? (result < 0 ? -1 : call->pair[0]) : result;
-        record->fd2 = call->pair && result >= 0 ? call->pair[1] : -1;
+        record->fd = call->is_pair ? (result < 0 ? -1 : call->pair[0]) : result;
+        record->fd2 = call->is_pair && result >= 0 ? call->pair[1] : -1;
 }
 
 static int finish(struct fl_shim *shim, const struct socket_call *call, int applied, int result,
@@ -165,14 +166,14 @@ static int dispatch(struct fl_shim *shim, const struct socket_call *call)
 
 int fl_socket(struct fl_shim *shim, int family, int type, int protocol)
 {
-        struct socket_call call = {family, type, protocol, NULL};
+        struct socket_call call = {family, type, protocol, false, NULL};
 
         return dispatch(shim, &call);
 }
 
 int fl_socketpair(struct fl_shim *shim, int family, int type, int protocol, int fds[2])
 {
-        struct socket_call call = {family, type, protocol, fds};
+        struct socket_call call = {family, type, protocol, true, fds};
         int result = dispatch(shim, &call);
 
         return result < 0 ? -1 : 0;

@@ -1,0 +1,36 @@
+/* A fake syscall table for unit tests (as Go's socktest): each call is counted, fds are numbers
+ * with flags kept here, and each step can be told to fail with a given errno. */
+#ifndef FL_FAKESYS_H
+#define FL_FAKESYS_H
+
+#include <stdbool.h>
+
+#include "sys.h"
+
+#define FL_FAKE_FDS 64
+
+struct fl_fake {
+        /* failures to inject (0: succeed) */
+        int socket_flagged_errno; /* socket/socketpair whose type carries SOCK_CLOEXEC/NONBLOCK */
+        int socket_plain_errno;   /* ... without them */
+        int accept4_errno;        /* accept4 on a real fd */
+        bool accept4_exists;      /* accept4(-1, ...) answers EBADF (else accept4_errno) */
+        int accept_errno;
+        int accept_eagain_times; /* accept answers EAGAIN this many times first */
+        int setfd_errno, getfl_errno, setfl_errno;
+        /* what happened */
+        int socket_calls, socketpair_calls, accept4_calls, accept_calls, close_calls, poll_calls;
+        int setfd_calls, setfl_calls;
+        int last_type, last_accept4_flags;
+        int next_fd;
+        bool open[FL_FAKE_FDS], cloexec[FL_FAKE_FDS], nonblock[FL_FAKE_FDS];
+};
+
+extern struct fl_fake fl_fake;
+extern const struct fl_sys fl_fake_sys;
+
+/* Everything succeeds; fd 3 is an open, blocking listener. */
+void fl_fake_reset(void);
+int fl_fake_open_count(void);
+
+#endif

@@ -1,0 +1,30 @@
+/* Helpers shared by the test suites: locate the build, run a program (under forklock or not) with
+ * only fds 0-2 open, and capture what it prints. */
+#ifndef FL_TEST_H
+#define FL_TEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct fl_run {
+        int status; /* exit code, 128+signal, or -1 on timeout */
+        char out[65536];
+        char err[16384];
+};
+
+/* $FL_BUILD/rel, in a rotating static buffer. */
+const char *fl_build_path(const char *rel);
+
+/* Runs argv[0] with the caller's environment minus LD_PRELOAD and FORKLOCK_*, plus env (NULL-ended
+ * "K=V" list, may be NULL). With preload, LD_PRELOAD is the sanitizer runtime (if any) and
+ * libforklock.so, followed by extra_preload if given. Killed after timeout_s seconds. */
+int fl_run_program(struct fl_run *run, const char *const argv[], const char *const env[],
+                   bool preload, const char *extra_preload, int timeout_s);
+
+/* The integer after "key=" in text, or -1. */
+long fl_field(const char *text, const char *key);
+
+/* Counts lines in text containing needle. */
+int fl_count_lines(const char *text, const char *needle);
+
+#endif

@@ -1,0 +1,121 @@
+/* The foundation under LD_PRELOAD: the legacy fixture through every way of starting a child, the
+ * race the fork lock prevents, a signal storm, transparency, and early calls. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fltest.h"
+
+static const char *const methods[] = {"fork-exec", "vfork-exec", "posix_spawn", "system", "popen"};
+
+static void run_legacy(struct fl_run *run, const char *method, const char *mode, bool handover)
+{
+        const char *argv[] = {fl_build_path("fixtures/legacy"), method,
+                              handover ? "--handover" : NULL, NULL};
+        char mode_var[64];
+        const char *env[] = {mode_var, NULL};
+
+        snprintf(mode_var, sizeof(mode_var), "FORKLOCK_MODE=%s", mode);
+        fl_run_program(run, argv, env, true, NULL, 30);
+        cr_assert_eq(run->status, 0, "%s under %s: status %d, stderr: %s", method, mode,
+                     run->status, run->err);
+}
+
+Test(legacy, enforce_leaves_the_child_nothing)
+{
+        struct fl_run run;
+
+        for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+                run_legacy(&run, methods[i], "enforce", false);
+                cr_expect(strstr(run.out, "inherited 0:"), "%s: %s", methods[i], run.out);
+        }
+}
+
+Test(legacy, off_leaves_the_child_every_socket)
+{
+        struct fl_run run;
+
+        for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+                run_legacy(&run, methods[i], "off", false);
+                cr_expect(strstr(run.out, "inherited 6:"), "%s: %s", methods[i], run.out);
+        }
+}
+
+Test(legacy, socket_handed_over_by_dup2_still_arrives)
+{
+        struct fl_run run;
+
+        for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+                run_legacy(&run, methods[i], "enforce", true);
+                cr_expect(strstr(run.out, "inherited 1: 10=socket"), "%s: %s", methods[i],
+                          run.out);
+        }
+}
+
+static void run_race(struct fl_run *run, bool lock)
+{
+        const char *argv[] = {fl_build_path("fixtures/race"), "2000", NULL};
+        const char *env[] = {"FORKLOCK_SIMULATE=einval", lock ? NULL : "FORKLOCK_NO_LOCK=1", NULL};
+
+        fl_run_program(run, argv, env, true, NULL, 300);
+        cr_assert_eq(run->status, 0, "race: %s %s", run->out, run->err);
+        fprintf(stderr, "race %s lock: %s", lock ? "with" : "without", run->out);
+}
+
+Test(race, fork_lock_leaves_no_window_on_the_fallback_path, .timeout = 400)
+{
+        struct fl_run run;
+
+        run_race(&run, true);
+        cr_assert_geq(fl_field(run.out, "children"), 2000);
+        cr_assert_eq(fl_field(run.out, "leaks"), 0, "%s", run.out);
+}
+
+Test(race, without_the_lock_the_race_is_seen, .timeout = 400)
+{
+        struct fl_run run;
+
+        run_race(&run, false);
+        cr_assert_gt(fl_field(run.out, "leaks"), 0, "the test must be able to see the race: %s",
+                     run.out);
+}
+
+Test(storm, signal_handlers_that_create_sockets_and_fork_do_not_deadlock, .timeout = 120)
+{
+        const char *argv[] = {fl_build_path("fixtures/storm"), "3000", NULL};
+        const char *env[] = {"FORKLOCK_SIMULATE=einval", NULL};
+        struct fl_run run;
+
+        fl_run_program(&run, argv, env, true, NULL, 60);
+        cr_assert_eq(run.status, 0, "storm did not finish (status %d): %s", run.status, run.err);
+        fprintf(stderr, "storm: %s", run.out);
+        cr_assert_gt(fl_field(run.out, "signals"), 100);
+        cr_assert_gt(fl_field(run.out, "handler_forks"), 10);
+        cr_assert_gt(fl_field(run.out, "children"), 10);
+        cr_assert_eq(fl_field(run.out, "leaks"), 0, "%s", run.out);
+}
+
+Test(transparency, kernel_errors_and_errno_come_back_unchanged)
+{
+        const char *argv[] = {fl_build_path("fixtures/transparency"), NULL};
+        struct fl_run bare, enforced, fallback;
+        const char *simulate[] = {"FORKLOCK_SIMULATE=einval", NULL};
+
+        fl_run_program(&bare, argv, NULL, false, NULL, 30);
+        fl_run_program(&enforced, argv, NULL, true, NULL, 30);
+        fl_run_program(&fallback, argv, simulate, true, NULL, 30);
+        cr_assert_eq(bare.status, 0);
+        cr_assert(strstr(bare.out, "errno after successful socket: 4321"));
+        cr_assert_str_eq(enforced.out, bare.out);
+        cr_assert_str_eq(fallback.out, bare.out);
+}
+
+Test(early, socket_from_another_librarys_constructor_is_handled)
+{
+        const char *argv[] = {fl_build_path("fixtures/fdreport"), NULL};
+        struct fl_run run;
+
+        fl_run_program(&run, argv, NULL, true, fl_build_path("fixtures/libearly.so"), 30);
+        cr_assert_eq(run.status, 0);
+        cr_assert(strstr(run.err, "early: fd=3 cloexec=1 errno=1234"), "%s", run.err);
+}
