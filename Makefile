@@ -41,6 +41,11 @@ RUNNERSAN ?= $(SANFLAGS)
 SHIM_OBJ    = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard shim/*.c))
 PRELOAD_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard preload/*.c)) \
               $(patsubst %.S,$(BUILD)/obj/%.o,$(wildcard preload/*.S))
+ifeq ($(SAN),tsan)
+RUNNER_SHIM_OBJ = $(patsubst %.c,$(BUILD)/obj-runner/%.o,$(wildcard shim/*.c))
+else
+RUNNER_SHIM_OBJ = $(SHIM_OBJ)
+endif
 TOOLLIB_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/lib/*.c))
 TESTLIB_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/lib/*.c))
 LIB         = $(BUILD)/libforklock.so
@@ -106,10 +111,16 @@ $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(TESTLIB_OBJ) $(SHIM_OBJ)
 	@echo "  LD      $@"
 	@$(CC) $(SANFLAGS) -o $@ $^ -lcriterion -lpthread
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TESTLIB_OBJ)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TESTLIB_OBJ) $(RUNNER_SHIM_OBJ)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(RUNNERSAN) -o $@ $^ -lcriterion -lpthread
+
+# The shim as the runners link it: uninstrumented in the TSan build (see SAN=tsan above).
+$(BUILD)/obj-runner/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (runner)"
+	@$(CC) $(ALLCFLAGS) $(RUNNERSAN) -c $< -o $@
 
 $(BUILD)/bench/%: tests/bench/%.c $(SHIM_OBJ)
 	@mkdir -p $(dir $@)
