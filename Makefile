@@ -56,14 +56,16 @@ FIXTURES    = $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%,$(FIXTURE_SRC)) 
 UNIT_TESTS    = $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(wildcard tests/unit/*.c))
 PRELOAD_TESTS = $(patsubst tests/preload/%.c,$(BUILD)/tests/preload/%,$(wildcard tests/preload/*.c))
 E2E_TESTS     = $(patsubst tests/e2e/%.c,$(BUILD)/tests/e2e/%,$(wildcard tests/e2e/*.c))
-BENCHES       = $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
+# tests/bench/*_preload.c are LD_PRELOAD libraries (the empty-preload floor), not programs.
+BENCHES       = $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(filter-out %_preload.c,$(wildcard tests/bench/*.c))) \
+                $(patsubst tests/bench/%.c,$(BUILD)/bench/%.so,$(wildcard tests/bench/*_preload.c))
 ifeq ($(SAN),tsan)
 ALL_TESTS     = $(PRELOAD_TESTS) $(E2E_TESTS)
 else
 ALL_TESTS     = $(UNIT_TESTS) $(PRELOAD_TESTS) $(E2E_TESTS)
 endif
 
-.PHONY: all check check-unit check-asan check-tsan bench fuzz lint format install uninstall clean
+.PHONY: all check check-unit check-asan check-tsan bench bench-compare fuzz lint format install uninstall clean
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -122,6 +124,10 @@ $(BUILD)/obj-runner/%.o: %.c $(HEADERS)
 	@echo "  CC      $< (runner)"
 	@$(CC) $(ALLCFLAGS) $(RUNNERSAN) -c $< -o $@
 
+$(BUILD)/bench/%_preload.so: tests/bench/%_preload.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TESTCFLAGS) -O2 -shared -o $@ $<
+
 $(BUILD)/bench/%: tests/bench/%.c $(SHIM_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(TESTCFLAGS) -O2 -o $@ $^ -lpthread
@@ -143,6 +149,10 @@ check-tsan:
 
 bench: all $(FIXTURES) $(BENCHES)
 	@$(TESTENV) scripts/bench
+
+# make bench-compare A=old.csv B=new.csv: per-row change between two results of make bench.
+bench-compare:
+	@scripts/bench-compare $(A) $(B)
 
 fuzz: all
 	@$(TESTENV) scripts/fuzz
