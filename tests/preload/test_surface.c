@@ -12,8 +12,7 @@
 
 #include "fltest.h"
 
-/* Go's rule itself (fl_listener_backlog): preload suites do not link the shim. */
-#include "../../shim/backlog.c"
+#include "backlog.h"
 
 #define CALLS "120000"
 
