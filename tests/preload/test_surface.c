@@ -12,7 +12,7 @@
 
 #include "fltest.h"
 
-#include "backlog.h"
+#include "goprofile.h"
 
 #define CALLS "120000"
 
