@@ -34,7 +34,7 @@ endif
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-ALLCFLAGS = -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARN) $(CFLAGS) $(SANFLAGS) -Ishim
+ALLCFLAGS = -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARN) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -Ishim
 TESTCFLAGS = -std=gnu11 -D_GNU_SOURCE -fPIC $(WARN) -Wno-missing-prototypes $(CFLAGS) $(SANFLAGS) -Ishim -Itests/lib
 RUNNERSAN ?= $(SANFLAGS)
 
@@ -65,7 +65,7 @@ else
 ALL_TESTS     = $(UNIT_TESTS) $(PRELOAD_TESTS) $(E2E_TESTS)
 endif
 
-.PHONY: all check check-unit check-asan check-tsan bench bench-compare fuzz lint format install uninstall clean
+.PHONY: all check check-unit check-asan check-tsan bench bench-compare fuzz lint format install uninstall clean demo
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -90,12 +90,12 @@ $(BUILD)/obj/%.o: %.S preload/vfork.h
 
 $(LIB): $(SHIM_OBJ) $(PRELOAD_OBJ) preload/libforklock.map
 	@echo "  LD      $@"
-	@$(CC) -shared $(SANFLAGS) -Wl,--version-script=preload/libforklock.map -Wl,-z,now \
+	@$(CC) -shared $(SANFLAGS) $(LDFLAGS) -Wl,--version-script=preload/libforklock.map -Wl,-z,now \
 	      -o $@ $(SHIM_OBJ) $(PRELOAD_OBJ) -ldl -lpthread
 
 $(BUILD)/forklock-%: $(BUILD)/obj/tools/%.o $(TOOLLIB_OBJ) $(SHIM_OBJ)
 	@echo "  LD      $@"
-	@$(CC) $(SANFLAGS) -o $@ $^ -lpthread
+	@$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ -lpthread
 
 $(BUILD)/fixtures/%: tests/fixtures/%.c $(wildcard tests/fixtures/*.h)
 	@mkdir -p $(dir $@)
@@ -166,19 +166,34 @@ format:
 	clang-format -i $(wildcard shim/*.[ch] preload/*.[ch] tools/*.c tools/lib/*.[ch] \
 	                 tests/*/*.[ch])
 
+# Installed: the library and helpers in PREFIX/lib/forklock (the command finds them relative to
+# itself), the command, the man pages, and the systemd drop-in with PREFIX's library path.
+LIBDIR_INST = $(PREFIX)/lib/forklock
+MAN1 = $(wildcard man/*.1)
+MAN7 = $(wildcard man/*.7)
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/lib/forklock $(DESTDIR)$(PREFIX)/bin
-	install -m 0644 $(LIB) $(DESTDIR)$(PREFIX)/lib/forklock/libforklock.so
-	for t in $(TOOLS); do install -m 0755 $$t $(DESTDIR)$(PREFIX)/lib/forklock/; done
+	install -d $(DESTDIR)$(LIBDIR_INST) $(DESTDIR)$(PREFIX)/bin
+	install -m 0644 $(LIB) $(DESTDIR)$(LIBDIR_INST)/libforklock.so
+	install -m 0755 $(TOOLS) $(DESTDIR)$(LIBDIR_INST)/
 	install -m 0755 scripts/forklock $(DESTDIR)$(PREFIX)/bin/forklock
-	if [ -d man ]; then install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man7; \
-	  for m in man/*.1; do [ -f $$m ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man1/; done; \
-	  for m in man/*.7; do [ -f $$m ] && install -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man7/; done; fi
+	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man7
+	$(if $(MAN1),install -m 0644 $(MAN1) $(DESTDIR)$(PREFIX)/share/man/man1/)
+	$(if $(MAN7),install -m 0644 $(MAN7) $(DESTDIR)$(PREFIX)/share/man/man7/)
+	if [ -f systemd/forklock.conf ]; then install -d $(DESTDIR)$(PREFIX)/share/forklock/systemd && \
+	  sed 's|/usr/lib/forklock/|$(LIBDIR_INST)/|g' systemd/forklock.conf \
+	    >$(DESTDIR)$(PREFIX)/share/forklock/systemd/forklock.conf && \
+	  chmod 0644 $(DESTDIR)$(PREFIX)/share/forklock/systemd/forklock.conf; fi
 
 uninstall:
-	rm -rf $(DESTDIR)$(PREFIX)/lib/forklock
-	rm -f $(DESTDIR)$(PREFIX)/bin/forklock $(DESTDIR)$(PREFIX)/share/man/man1/forklock.1 \
-	      $(DESTDIR)$(PREFIX)/share/man/man7/libforklock.7
+	rm -rf $(DESTDIR)$(LIBDIR_INST) $(DESTDIR)$(PREFIX)/share/forklock
+	rm -f $(DESTDIR)$(PREFIX)/bin/forklock \
+	      $(patsubst man/%,$(DESTDIR)$(PREFIX)/share/man/man1/%,$(MAN1)) \
+	      $(patsubst man/%,$(DESTDIR)$(PREFIX)/share/man/man7/%,$(MAN7))
+
+# The README's first command.
+demo:
+	scripts/demo
 
 clean:
 	rm -rf build build-asan build-tsan
