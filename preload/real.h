@@ -1,6 +1,6 @@
-/* The next definition of every wrapped function, resolved with dlsym(RTLD_NEXT). Resolution is eager
- * in the constructor and lazy before it (other libraries' constructors call socket too); both are
- * idempotent, so racing threads store the same pointer. */
+/* The next definition of every wrapped function, resolved with dlsym(RTLD_NEXT). Resolution is
+ * eager in the constructor and lazy before it (other libraries' constructors call socket too); both
+ * are idempotent, so racing threads store the same pointer. */
 #ifndef FL_REAL_H
 #define FL_REAL_H
 

@@ -1,8 +1,8 @@
 /* accept and accept4: accept4 with SOCK_CLOEXEC, and a fallback that leaves no window.
  *
  * Go falls back to accept + CloseOnExec without the fork lock, because a blocking accept could hold
- * the lock forever. Here the fallback never blocks inside the lock: under the read side it makes the
- * listener non-blocking for one accept (serialised with other fallback accepts, so none of them
+ * the lock forever. Here the fallback never blocks inside the lock: under the read side it makes
+ * the listener non-blocking for one accept (serialised with other fallback accepts, so none of them
  * mistakes the borrowed flag for the caller's), marks the new fd close-on-exec, and puts the
  * listener back; the wait for a connection happens in poll(), outside the lock. */
 #include <errno.h>

@@ -28,7 +28,8 @@ void fl_forklock_write_lock(struct fl_lock_token *token);
 void fl_forklock_restore_mask(const struct fl_lock_token *token);
 void fl_forklock_write_unlock(struct fl_lock_token *token);
 
-/* In the child of fork/_Fork/clone (own memory): the lock starts out released, the mask restored. */
+/* In the child of fork/_Fork/clone (own memory): the lock starts out released, the mask restored.
+ */
 void fl_forklock_child_reset(struct fl_lock_token *token);
 
 bool fl_forklock_write_held_by_me(void);

@@ -67,11 +67,11 @@ struct fl_record {
         int32_t family;
         int32_t type;
         int32_t protocol;
-        uint32_t flags_asked;   /* flags as the caller passed them */
-        uint32_t flags_applied; /* flags as passed to the kernel */
-        uint64_t ino;           /* inode of the fd created or inherited, 0 when unknown */
-        int32_t child_pid;      /* fork/spawn child, or the parent pid for FL_CALL_START */
-        int32_t aux;            /* backlog, option name, fd count: call-specific */
+        uint32_t flags_asked;      /* flags as the caller passed them */
+        uint32_t flags_applied;    /* flags as passed to the kernel */
+        uint64_t ino;              /* inode of the fd created or inherited, 0 when unknown */
+        int32_t child_pid;         /* fork/spawn child, or the parent pid for FL_CALL_START */
+        int32_t aux;               /* backlog, option name, fd count: call-specific */
         char text[FL_RECORD_TEXT]; /* program, address or option, NUL-padded, truncated */
 };
 

@@ -8,7 +8,7 @@
 #include "shim.h"
 #include "surface.h"
 
-#define FL_SOCK_FLAGS (SOCK_CLOEXEC | SOCK_NONBLOCK)
+#define FL_SOCK_FLAGS     (SOCK_CLOEXEC | SOCK_NONBLOCK)
 #define FL_SOCK_TYPE_MASK 0xf
 
 struct socket_call {

@@ -1,5 +1,6 @@
 /* Follows glibc's do_system: SIGINT and SIGQUIT ignored and SIGCHLD blocked in the caller while it
- * waits; the child gets the caller's mask and default SIGINT/SIGQUIT; 127 if the shell cannot run. */
+ * waits; the child gets the caller's mask and default SIGINT/SIGQUIT; 127 if the shell cannot run.
+ */
 #include "system.h"
 
 #include <errno.h>

@@ -150,11 +150,11 @@ static int fake_poll(struct pollfd *fds, nfds_t n, int timeout)
 }
 
 const struct fl_sys fl_fake_sys = {
-        .socket = fake_socket,
-        .socketpair = fake_socketpair,
-        .accept = fake_accept,
-        .accept4 = fake_accept4,
-        .fcntl_int = fake_fcntl_int,
-        .close = fake_close,
-        .poll = fake_poll,
+    .socket = fake_socket,
+    .socketpair = fake_socketpair,
+    .accept = fake_accept,
+    .accept4 = fake_accept4,
+    .fcntl_int = fake_fcntl_int,
+    .close = fake_close,
+    .poll = fake_poll,
 };

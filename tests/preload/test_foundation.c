@@ -47,8 +47,7 @@ Test(legacy, socket_handed_over_by_dup2_still_arrives)
 
         for (size_t i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
                 run_legacy(&run, methods[i], "enforce", true);
-                cr_expect(strstr(run.out, "inherited 1: 10=socket"), "%s: %s", methods[i],
-                          run.out);
+                cr_expect(strstr(run.out, "inherited 1: 10=socket"), "%s: %s", methods[i], run.out);
         }
 }
 
