@@ -1,5 +1,7 @@
 /* Cost of fl_ring_append, timestamp included: one thread, then two threads on one ring.
- * Usage: build/bench/ring_append [RECORDS_PER_THREAD] */
+ * Usage: build/bench/ring_append [RECORDS_PER_THREAD]
+ * For scripts/bench: ring_append --threads N|--clock [--iterations RECORDS_PER_THREAD] prints
+ * "ns_per_op=X" (ns per record overall, or per clock_gettime call). */
 #include "ring.h"
 
 #include <pthread.h>
@@ -46,20 +48,50 @@ static double run(int threads)
         return (now() - t0) / ((double)per_thread * threads);
 }
 
-static double clock_cost(void)
+static double clock_cost(long n)
 {
         struct timespec ts;
         double t0 = now();
 
-        for (int i = 0; i < 10000000; i++)
+        for (long i = 0; i < n; i++)
                 clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (now() - t0) / 1e7;
+        return (now() - t0) / (double)n;
+}
+
+/* The runner's form: one figure per run, so it can repeat and interleave runs. */
+static int runner_mode(int argc, char **argv)
+{
+        int threads = 0;
+
+        for (int i = 1; i < argc; i++) {
+                if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
+                        threads = atoi(argv[++i]);
+                else if (strcmp(argv[i], "--clock") == 0)
+                        threads = -1;
+                else if (strcmp(argv[i], "--iterations") == 0 && i + 1 < argc)
+                        per_thread = strtoul(argv[++i], NULL, 10);
+                else
+                        return 2;
+        }
+        if (threads == -1) {
+                clock_cost((long)per_thread / 10);
+                printf("ns_per_op=%.2f\n", clock_cost((long)per_thread));
+                return 0;
+        }
+        if (threads < 1 || threads > 2 || per_thread == 0 ||
+            fl_ring_open_anonymous(&ring, FL_RING_DEFAULT_CAPACITY) < 0)
+                return 2;
+        run(threads); /* warm */
+        printf("ns_per_op=%.2f\n", run(threads));
+        return 0;
 }
 
 int main(int argc, char **argv)
 {
         double one, two;
 
+        if (argc > 1 && strncmp(argv[1], "--", 2) == 0)
+                return runner_mode(argc, argv);
         if (argc > 1)
                 per_thread = strtoul(argv[1], NULL, 10);
         if (fl_ring_open_anonymous(&ring, FL_RING_DEFAULT_CAPACITY) < 0)
@@ -67,7 +99,7 @@ int main(int argc, char **argv)
         run(1); /* warm: fault in the pages, settle the clock */
         one = run(1);
         two = run(2);
-        printf("ring_append: clock_gettime alone %.1f ns\n", clock_cost());
+        printf("ring_append: clock_gettime alone %.1f ns\n", clock_cost(10000000));
         printf("ring_append: 1 thread  %.1f ns/record (%lu records, 64k-record ring)\n", one,
                per_thread);
         printf("ring_append: 2 threads %.1f ns/record overall, %.1f ns per append per thread\n",
