@@ -1,0 +1,175 @@
+#include "fdinfo.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "addrtext.h"
+
+const char *fl_fd_kind_name(enum fl_fd_kind kind)
+{
+        static const char *const names[FL_KIND_COUNT] = {
+            [FL_KIND_UNKNOWN] = "unknown",
+            [FL_KIND_TCP] = "TCP",
+            [FL_KIND_UDP] = "UDP",
+            [FL_KIND_UNIX] = "UNIX",
+            [FL_KIND_SOCKET] = "socket",
+            [FL_KIND_PIPE] = "pipe",
+            [FL_KIND_FIFO] = "FIFO",
+            [FL_KIND_FILE] = "file",
+            [FL_KIND_DIR] = "directory",
+            [FL_KIND_CHAR] = "char device",
+            [FL_KIND_BLOCK] = "block device",
+            [FL_KIND_EVENTFD] = "eventfd",
+            [FL_KIND_EPOLL] = "epoll",
+            [FL_KIND_ANON] = "anon inode",
+        };
+
+        return (unsigned)kind < FL_KIND_COUNT ? names[kind] : "unknown";
+}
+
+enum fl_fd_kind fl_fd_kind_of_link(const char *link)
+{
+        if (strncmp(link, "pipe:", 5) == 0)
+                return FL_KIND_PIPE;
+        if (strcmp(link, "anon_inode:[eventfd]") == 0)
+                return FL_KIND_EVENTFD;
+        if (strcmp(link, "anon_inode:[eventpoll]") == 0)
+                return FL_KIND_EPOLL;
+        if (strncmp(link, "anon_inode:", 11) == 0)
+                return FL_KIND_ANON;
+        return FL_KIND_UNKNOWN;
+}
+
+static void copy_text(char *dst, const char *src)
+{
+        size_t n = strlen(src);
+
+        if (n >= FL_RECORD_TEXT)
+                n = FL_RECORD_TEXT - 1;
+        memcpy(dst, src, n);
+        dst[n] = '\0';
+}
+
+/* a + b + c, truncated to the record's text. */
+static void join3(char *dst, const char *a, const char *b, const char *c)
+{
+        size_t used = 0;
+
+        for (const char *parts[] = {a, b, c}, **p = parts; p < parts + 3; p++)
+                for (const char *s = *p; *s && used + 1 < FL_RECORD_TEXT; s++)
+                        dst[used++] = *s;
+        dst[used] = '\0';
+}
+
+/* readlink of /proc/self/fd/N without stdio: "" when /proc is missing. */
+static void fd_link(int fd, char *buf, size_t size)
+{
+        char path[32] = "/proc/self/fd/";
+        char digits[12];
+        size_t i = sizeof(digits), n = strlen(path);
+        long len;
+
+        do
+                digits[--i] = (char)('0' + fd % 10);
+        while ((fd /= 10) && i > 0);
+        memcpy(path + n, digits + i, sizeof(digits) - i);
+        path[n + sizeof(digits) - i] = '\0';
+        len = syscall(SYS_readlinkat, AT_FDCWD, path, buf, size - 1);
+        buf[len > 0 ? len : 0] = '\0';
+}
+
+static int port_of(const struct sockaddr_storage *ss)
+{
+        if (ss->ss_family == AF_INET)
+                return ntohs(((const struct sockaddr_in *)ss)->sin_port);
+        if (ss->ss_family == AF_INET6)
+                return ntohs(((const struct sockaddr_in6 *)ss)->sin6_port);
+        return 0;
+}
+
+static enum fl_fd_kind socket_kind(int family, int type)
+{
+        if (family == AF_UNIX)
+                return FL_KIND_UNIX;
+        if (family != AF_INET && family != AF_INET6)
+                return FL_KIND_SOCKET;
+        if (type == SOCK_STREAM)
+                return FL_KIND_TCP;
+        return type == SOCK_DGRAM ? FL_KIND_UDP : FL_KIND_SOCKET;
+}
+
+static void describe_socket(int fd, struct fl_fdinfo *info)
+{
+        struct sockaddr_storage local, peer;
+        socklen_t llen = sizeof(local), plen = sizeof(peer), olen = sizeof(int);
+        char ltext[FL_RECORD_TEXT], ptext[FL_RECORD_TEXT];
+        int value = 0;
+
+        memset(&local, 0, sizeof(local));
+        if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &info->family, &olen) < 0)
+                info->family = 0;
+        olen = sizeof(int);
+        if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &info->type, &olen) < 0)
+                info->type = 0;
+        olen = sizeof(int);
+        if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &value, &olen) == 0 && value)
+                info->state |= FL_STATE_LISTENING;
+        info->kind = socket_kind(info->family, info->type);
+        if (getsockname(fd, (struct sockaddr *)&local, &llen) < 0)
+                llen = 0;
+        fl_addr_text(ltext, sizeof(ltext), (struct sockaddr *)&local, llen);
+        info->local_port = port_of(&local);
+        if (getpeername(fd, (struct sockaddr *)&peer, &plen) == 0) {
+                info->state |= FL_STATE_CONNECTED;
+                fl_addr_text(ptext, sizeof(ptext), (struct sockaddr *)&peer, plen);
+                join3(info->text, ltext, " <- ", ptext);
+                return;
+        }
+        copy_text(info->text, ltext);
+}
+
+static void describe_other(int fd, const struct stat *st, struct fl_fdinfo *info)
+{
+        char link[256];
+
+        fd_link(fd, link, sizeof(link));
+        copy_text(info->text, link);
+        if (S_ISFIFO(st->st_mode))
+                info->kind = fl_fd_kind_of_link(link) == FL_KIND_PIPE || !link[0] ? FL_KIND_PIPE
+                                                                                  : FL_KIND_FIFO;
+        else if (S_ISREG(st->st_mode))
+                info->kind = FL_KIND_FILE;
+        else if (S_ISDIR(st->st_mode))
+                info->kind = FL_KIND_DIR;
+        else if (S_ISCHR(st->st_mode))
+                info->kind = FL_KIND_CHAR;
+        else if (S_ISBLK(st->st_mode))
+                info->kind = FL_KIND_BLOCK;
+        else
+                info->kind = fl_fd_kind_of_link(link);
+}
+
+int fl_fdinfo_describe(int fd, struct fl_fdinfo *info)
+{
+        struct stat st;
+        int saved = errno;
+
+        memset(info, 0, sizeof(*info));
+        if (fstat(fd, &st) < 0) {
+                errno = saved;
+                return -1;
+        }
+        info->ino = (uint64_t)st.st_ino;
+        if (S_ISSOCK(st.st_mode))
+                describe_socket(fd, info);
+        else
+                describe_other(fd, &st, info);
+        errno = saved;
+        return 0;
+}
