@@ -6,12 +6,34 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "audit.h"
+#include "audit_env.h"
 #include "image.h"
 #include "process.h"
 #include "real.h"
 #include "system.h"
 
 #define FL_EXPORT __attribute__((visibility("default")))
+
+extern char **environ;
+
+/* The parent's side of the audit, and the library carried on in envp (shim/audit_env.h). room is
+ * the caller's stack array of room_len entries. */
+static char *const *audit_exec(enum fl_call call, const char *program, char *const argv[],
+                               char *const envp[], char **room, size_t room_len)
+{
+        struct fl_shim *shim = fl_process();
+
+        if (shim->config.mode == FL_MODE_OFF)
+                return envp;
+        fl_audit_exec(shim, call, program, argv, envp);
+        return fl_audit_env_complete(envp, room, room_len);
+}
+
+/* Room for envp plus the entries to add, on the wrapper's stack (no malloc in a vfork child). */
+#define FL_ENV_ROOM(name, envp)                                                                    \
+        size_t name##_len = fl_audit_env_room(envp);                                               \
+        char *name[name##_len ? name##_len : 1]
 
 static int missing(void)
 {
@@ -65,7 +87,10 @@ static int spawn_locked(enum fl_call call, fl_spawn_fn real, pid_t *pid, const c
 
         if (!real)
                 return ENOSYS;
+        FL_ENV_ROOM(room, envp);
+
         fl_image_begin(fl_process(), &image, call, path);
+        envp = audit_exec(call, path, argv, envp, room, room_len);
         err = real(&child, path, actions, attr, argv, envp);
         if (pid && err == 0)
                 *pid = child;
@@ -119,6 +144,7 @@ FL_EXPORT FILE *popen(const char *command, const char *mode)
                 return NULL;
         }
         fl_image_begin(fl_process(), &image, FL_CALL_POPEN, command);
+        audit_exec(FL_CALL_POPEN, command, NULL, environ, NULL, 0);
         stream = real(command, mode);
         fl_image_end(fl_process(), &image, stream ? 0 : -1, 0);
         return stream;
@@ -131,7 +157,10 @@ FL_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 
         if (!real)
                 return missing();
+        FL_ENV_ROOM(room, envp);
+
         fl_image_begin(fl_process(), &image, FL_CALL_EXEC, path);
+        envp = audit_exec(FL_CALL_EXEC, path, argv, envp, room, room_len);
         return fl_image_end(fl_process(), &image, real(path, argv, envp), 0);
 }
 
@@ -143,6 +172,7 @@ FL_EXPORT int execv(const char *path, char *const argv[])
         if (!real)
                 return missing();
         fl_image_begin(fl_process(), &image, FL_CALL_EXEC, path);
+        audit_exec(FL_CALL_EXEC, path, argv, environ, NULL, 0);
         return fl_image_end(fl_process(), &image, real(path, argv), 0);
 }
 
@@ -154,6 +184,7 @@ FL_EXPORT int execvp(const char *file, char *const argv[])
         if (!real)
                 return missing();
         fl_image_begin(fl_process(), &image, FL_CALL_EXEC, file);
+        audit_exec(FL_CALL_EXEC, file, argv, environ, NULL, 0);
         return fl_image_end(fl_process(), &image, real(file, argv), 0);
 }
 
@@ -164,7 +195,10 @@ FL_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 
         if (!real)
                 return missing();
+        FL_ENV_ROOM(room, envp);
+
         fl_image_begin(fl_process(), &image, FL_CALL_EXEC, file);
+        envp = audit_exec(FL_CALL_EXEC, file, argv, envp, room, room_len);
         return fl_image_end(fl_process(), &image, real(file, argv, envp), 0);
 }
 
@@ -175,7 +209,10 @@ FL_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 
         if (!real)
                 return missing();
+        FL_ENV_ROOM(room, envp);
+
         fl_image_begin(fl_process(), &image, FL_CALL_EXEC, NULL);
+        envp = audit_exec(FL_CALL_EXEC, NULL, argv, envp, room, room_len);
         return fl_image_end(fl_process(), &image, real(fd, argv, envp), 0);
 }
 
@@ -187,6 +224,9 @@ FL_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *co
 
         if (!real)
                 return missing();
+        FL_ENV_ROOM(room, envp);
+
         fl_image_begin(fl_process(), &image, FL_CALL_EXEC, path);
+        envp = audit_exec(FL_CALL_EXEC, path, argv, envp, room, room_len);
         return fl_image_end(fl_process(), &image, real(dirfd, path, argv, envp, flags), 0);
 }

@@ -4,12 +4,16 @@
 #include <stdlib.h>
 #include <sys/auxv.h>
 
+#include "audit.h"
+#include "audit_env.h"
 #include "forklock.h"
 #include "process.h"
 #include "real.h"
 #include "recorder.h"
 
 enum { NOT_STARTED, STARTING, READY };
+
+extern char **environ;
 
 static struct fl_shim process = {
         .config = {.mode = FL_MODE_ENFORCE, .profile = FL_PROFILE_CLOEXEC},
@@ -33,6 +37,12 @@ static void read_environment(void)
         if (process.config.mode != FL_MODE_OFF)
                 fl_recorder_start(&process, secure ? NULL : getenv("FORKLOCK_LOG"),
                                   getenv("FORKLOCK_RING"));
+        if (process.config.mode == FL_MODE_OFF)
+                return;
+        /* Every new image: carry the library on through exec, and audit what it inherited. */
+        if (!secure)
+                fl_audit_env_save(environ);
+        fl_audit_start(&process, fl_recorder_ring(), environ, (const char *)getauxval(AT_EXECFN));
 }
 
 static void start(void)
