@@ -124,10 +124,14 @@ static void describe_socket(int fd, struct fl_fdinfo *info)
         if (getsockname(fd, (struct sockaddr *)&local, &llen) < 0)
                 llen = 0;
         fl_addr_text(ltext, sizeof(ltext), (struct sockaddr *)&local, llen);
+        if (strcmp(ltext, "unix:") == 0)
+                copy_text(ltext, "unix:(unnamed)");
         info->local_port = port_of(&local);
         if (getpeername(fd, (struct sockaddr *)&peer, &plen) == 0) {
                 info->state |= FL_STATE_CONNECTED;
                 fl_addr_text(ptext, sizeof(ptext), (struct sockaddr *)&peer, plen);
+                if (strcmp(ptext, "unix:") == 0)
+                        copy_text(ptext, "unix:(unnamed)");
                 join3(info->text, ltext, " <- ", ptext);
                 return;
         }
