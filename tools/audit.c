@@ -170,7 +170,11 @@ static int prepare_environment(const struct options *o, const char *ring_path)
         if (fl_ring_open_file(&ring, ring_path, 0) < 0)
                 return -1;
         fl_ring_close(&ring);
-        if (asprintf(&preload, "%s%s%s", lib, old && old[0] ? " " : "", old ? old : "") < 0)
+        /* A sanitizer runtime must stay first in LD_PRELOAD; otherwise the library goes first. */
+        if (old && (strstr(old, "libasan") || strstr(old, "libtsan"))) {
+                if (asprintf(&preload, "%s %s", old, lib) < 0)
+                        return -1;
+        } else if (asprintf(&preload, "%s%s%s", lib, old && old[0] ? " " : "", old ? old : "") < 0)
                 return -1;
         setenv("LD_PRELOAD", preload, 1);
         free(preload);
@@ -277,7 +281,11 @@ struct report {
         struct fl_ring_reader *reader;
         struct fl_record *records;
         size_t count;
-        struct map programs, origins;
+        struct map programs, origins, parents;
+        /* Parent's side groups (an ARGV record and the fd records after it, same pid/tid). */
+        struct map open_group, last_exec, last_spawn;
+        uint32_t *group_of;   /* record -> index of its ARGV record + 1, 0 for none */
+        uint8_t *group_state; /* per ARGV record: 1 confirmed by a START, 2 the exec failed */
         pid_t self;
         unsigned long leaks, passed, images, images_leaking;
 };
@@ -296,7 +304,7 @@ static int load_records(struct report *rep, const char *path)
         rep->reader = &reader;
         rep->records = malloc(cap * sizeof(r));
         while (rep->records && fl_ring_reader_next(&reader, &r) == 1) {
-                if (rep->count == cap) {
+                if (rep->count + 1 == cap) {
                         struct fl_record *more = realloc(rep->records, 2 * cap * sizeof(r));
 
                         if (!more)
@@ -320,6 +328,20 @@ static const char *program_of(struct report *rep, int32_t pid)
         if (at)
                 return rep->records[*at].text[0] ? rep->records[*at].text : "?";
         return pid == rep->self ? "forklock-audit" : "?";
+}
+
+/* The image an fd reached: its START, or for the parent's view the exec'd path (first word). */
+static const char *reached_program(struct report *rep, const struct fl_record *r)
+{
+        static char first[FL_RECORD_TEXT];
+        size_t n;
+
+        if (r->aux != FL_AUDIT_PARENT || !rep->group_of[r - rep->records])
+                return program_of(rep, r->pid);
+        n = strcspn(rep->records[rep->group_of[r - rep->records] - 1].text, " ");
+        memcpy(first, rep->records[rep->group_of[r - rep->records] - 1].text, n);
+        first[n] = '\0';
+        return first;
 }
 
 static const char *base_name(const char *path)
@@ -369,8 +391,10 @@ static void print_text(struct report *rep, const struct fl_record *r,
                fl_fd_kind_name((enum fl_fd_kind)r->protocol), r->text);
         if (is_socket_kind(r->protocol))
                 printf(", %s", state_name(r));
-        printf(") reached %s (pid %d) from %s (pid %d)", program_of(rep, r->pid), r->pid,
+        printf(") reached %s (pid %d) from %s (pid %d)", reached_program(rep, r), r->pid,
                base_name(program_of(rep, r->child_pid)), r->child_pid);
+        if (r->aux == FL_AUDIT_PARENT)
+                printf(", seen at exec (the new image kept no record of its own)");
         if (!leak)
                 printf(", passed on purpose (%s)",
                        fl_pass_reason_name((enum fl_pass_reason)r->flags_asked));
@@ -397,7 +421,7 @@ static void print_json(struct report *rep, const struct fl_record *r,
         else
                 printf("null");
         printf(",\"ino\":%llu,\"program\":", (unsigned long long)r->ino);
-        json_string(program_of(rep, r->pid));
+        json_string(reached_program(rep, r));
         printf(",\"pid\":%d,\"parent_program\":", r->pid);
         json_string(program_of(rep, r->child_pid));
         printf(",\"parent_pid\":%d,\"intent\":\"%s\",\"reason\":", r->child_pid,
@@ -427,13 +451,57 @@ static bool creates_fd(const struct fl_record *r)
                 r->call == FL_CALL_ACCEPT || r->call == FL_CALL_ACCEPT4);
 }
 
+static uint64_t thread_key(const struct fl_record *r)
+{
+        return (uint64_t)(uint32_t)r->pid << 32 | (uint32_t)r->tid;
+}
+
+/* The parent's side: which exec/spawn each survivor record belongs to, and whether the new image
+ * recorded itself (then its own records are the report) or not (then the parent's are). */
+static void note_group(struct report *rep, size_t i)
+{
+        const struct fl_record *r = &rep->records[i];
+        size_t *open;
+
+        if (r->call == FL_CALL_INHERIT && r->aux == FL_AUDIT_ARGV) {
+                *map_slot(&rep->open_group, thread_key(r), 1) = i + 1;
+                *map_slot(r->fd2 == FL_CALL_EXEC ? &rep->last_exec : &rep->last_spawn,
+                          (uint64_t)r->pid, 1) = i + 1;
+        } else if (r->call == FL_CALL_INHERIT && r->aux == FL_AUDIT_PARENT) {
+                if ((open = map_slot(&rep->open_group, thread_key(r), 0)))
+                        rep->group_of[i] = (uint32_t)*open;
+        } else if (r->call == FL_CALL_EXEC && r->result < 0) {
+                if ((open = map_slot(&rep->open_group, thread_key(r), 0)) && *open)
+                        rep->group_state[*open - 1] = 2;
+        } else if (r->call == FL_CALL_START) {
+                size_t *g = map_slot(&rep->last_exec, (uint64_t)r->pid, 0);
+                size_t *sp = map_slot(&rep->last_spawn, (uint64_t)r->child_pid, 0);
+
+                if (g && *g && rep->group_state[*g - 1] == 0)
+                        rep->group_state[*g - 1] = 1;
+                else if (sp && *sp && rep->group_state[*sp - 1] == 0)
+                        rep->group_state[*sp - 1] = 1;
+        }
+}
+
 static void note_record(struct report *rep, size_t i)
 {
         const struct fl_record *r = &rep->records[i];
 
+        note_group(rep, i);
+
         if (r->call == FL_CALL_START && r->pid > 0) {
                 *map_slot(&rep->programs, (uint64_t)r->pid, 1) = i;
                 rep->images++;
+        } else if ((r->call == FL_CALL_FORK || r->call == FL_CALL_VFORK ||
+                    r->call == FL_CALL_CLONE) &&
+                   r->result > 0) {
+                /* A fork child runs its parent's program until it execs. */
+                size_t *parent = map_slot(&rep->programs, (uint64_t)r->pid, 0);
+
+                if (parent)
+                        *map_slot(&rep->programs, (uint64_t)r->result, 1) = *parent;
+                *map_slot(&rep->parents, (uint64_t)r->result, 1) = (size_t)r->pid;
         } else if (creates_fd(r)) {
                 *map_slot(&rep->origins, r->ino, 1) = i;
                 if (r->call == FL_CALL_SOCKETPAIR && r->aux != 0)
@@ -458,6 +526,18 @@ static void report_fd(struct report *rep, const struct fl_record *r, int32_t *la
                 print_json(rep, r, origin);
         else if (r->decision == FL_DEC_LEAK || rep->o->verbose)
                 print_text(rep, r, origin);
+}
+
+static void report_parent_view(struct report *rep, const struct fl_record *r,
+                               int32_t *last_leaking_pid)
+{
+        struct fl_record copy = *r;
+        size_t *parent = map_slot(&rep->parents, (uint64_t)r->pid, 0);
+
+        copy.child_pid = parent ? (int32_t)*parent : 0;
+        rep->group_of[rep->count] = rep->group_of[r - rep->records];
+        rep->records[rep->count] = copy; /* room: load_records keeps one spare slot */
+        report_fd(rep, &rep->records[rep->count], last_leaking_pid);
 }
 
 static void summary(struct report *rep, int status, bool ran)
@@ -506,6 +586,14 @@ static int report(const struct options *o, const char *path, int status, bool ra
                 return 2;
         map_init(&rep.programs, rep.count / 4 + 16);
         map_init(&rep.origins, rep.count + 16);
+        map_init(&rep.parents, rep.count / 4 + 16);
+        map_init(&rep.open_group, rep.count / 4 + 16);
+        map_init(&rep.last_exec, rep.count / 4 + 16);
+        map_init(&rep.last_spawn, rep.count / 4 + 16);
+        rep.group_of = calloc(rep.count + 1, sizeof(*rep.group_of));
+        rep.group_state = calloc(rep.count + 1, 1);
+        if (!rep.group_of || !rep.group_state)
+                return 2;
         for (size_t i = 0; i < rep.count; i++) {
                 const struct fl_record *r = &rep.records[i];
 
@@ -513,6 +601,12 @@ static int report(const struct options *o, const char *path, int status, bool ra
                 if (r->call == FL_CALL_INHERIT && r->aux == FL_AUDIT_CHILD)
                         report_fd(&rep, r, &last_leaking_pid);
         }
+        /* Images that kept no record (a server that dropped privileges cannot open the ring; a
+         * static binary never loads the library): the parent's view at exec stands in. */
+        for (size_t i = 0; i < rep.count; i++)
+                if (rep.group_of[i] && rep.group_state[rep.group_of[i] - 1] == 0 &&
+                    rep.records[rep.group_of[i] - 1].fd2 == FL_CALL_EXEC)
+                        report_parent_view(&rep, &rep.records[i], &last_leaking_pid);
         summary(&rep, status, ran);
         fflush(stdout);
         if (rep.leaks)
