@@ -14,7 +14,6 @@
 
 static struct fl_run demo;
 static double seconds;
-static bool ran;
 
 static size_t count_demo_dirs(void)
 {
@@ -35,9 +34,6 @@ static void run_demo(void)
         const char *env[] = {"NO_COLOR=", NULL};
         size_t before;
 
-        if (ran)
-                return;
-        ran = true;
         cr_assert(src, "FL_SRC must name the source tree");
         if (getenv("FL_SAN") && *getenv("FL_SAN"))
                 cr_skip_test("the demo runs the plain build");
@@ -73,14 +69,12 @@ static const char *step(int n)
         return text;
 }
 
-TestSuite(demo, .init = run_demo, .timeout = 90);
-
-Test(demo, finishes_in_under_30_seconds)
+static void finishes_in_under_30_seconds(void)
 {
         cr_expect_lt(seconds, 30.0, "the demo took %.1f s", seconds);
 }
 
-Test(demo, without_forklock_the_cgi_inherits_a_socket)
+static void without_forklock_the_cgi_inherits_a_socket(void)
 {
         const char *text = step(1);
 
@@ -90,7 +84,7 @@ Test(demo, without_forklock_the_cgi_inherits_a_socket)
                 cr_expect(strstr(text, "forklock audit's report"), "no audit report:\n%s", text);
 }
 
-Test(demo, under_forklock_the_cgi_inherits_nothing)
+static void under_forklock_the_cgi_inherits_nothing(void)
 {
         const char *text = step(2);
 
@@ -98,7 +92,7 @@ Test(demo, under_forklock_the_cgi_inherits_nothing)
         cr_expect(!strstr(text, "socket:["), "a socket still crossed exec:\n%s", text);
 }
 
-Test(demo, the_ring_dump_follows)
+static void the_ring_dump_follows(void)
 {
         const char *text = step(3);
 
@@ -107,7 +101,18 @@ Test(demo, the_ring_dump_follows)
         cr_expect(strstr(text, "exec"), "no exec record:\n%s", text);
 }
 
-Test(demo, no_colour_off_a_terminal)
+static void no_colour_off_a_terminal(void)
 {
         cr_expect(!strchr(demo.out, '\033'), "escape sequences on a pipe:\n%s", demo.out);
+}
+
+/* One run of the demo (each Criterion test is a process of its own), every part of its story. */
+Test(demo, tells_its_story, .timeout = 90)
+{
+        run_demo();
+        finishes_in_under_30_seconds();
+        without_forklock_the_cgi_inherits_a_socket();
+        under_forklock_the_cgi_inherits_nothing();
+        the_ring_dump_follows();
+        no_colour_off_a_terminal();
 }
