@@ -31,7 +31,7 @@
 #define FL_RING_HEADER_SIZE      4096u
 #define FL_RING_DEFAULT_CAPACITY 65536u
 #define FL_RING_MIN_CAPACITY     64u
-#define FL_RING_MAX_CAPACITY     (16u * 1024 * 1024)
+#define FL_RING_MAX_CAPACITY     16777216u /* 16 Mi records */
 #define FL_RING_BUSY             (1ull << 63)
 
 /* Where the counters are: one cache line of their own, away from the read-only fields. */
