@@ -288,7 +288,10 @@ static void audit_child_fds(struct fl_shim *shim, const struct fl_ring *ring, ch
                 struct fl_record record;
                 enum fl_pass_reason reason;
 
-                if (fl_fdinfo_describe(fds[i], &info) < 0)
+                /* exec closed every close-on-exec fd: one marked now was opened after it, by
+                 * a constructor that ran before this one (libcap's, in systemd's tools). */
+                if ((shim->sys->fcntl_int(fds[i], F_GETFD, 0) & FD_CLOEXEC) ||
+                    fl_fdinfo_describe(fds[i], &info) < 0)
                         continue;
                 reason = fl_inherit_convention(&env, self, fds[i], info.type, info.local_port);
                 if (reason == FL_PASS_NONE)
