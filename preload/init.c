@@ -37,12 +37,10 @@ static void read_environment(void)
         if (process.config.mode != FL_MODE_OFF)
                 fl_recorder_start(&process, secure ? NULL : getenv("FORKLOCK_LOG"),
                                   getenv("FORKLOCK_RING"));
-        if (process.config.mode == FL_MODE_OFF)
-                return;
-        /* Every new image: carry the library on through exec, and audit what it inherited. */
-        if (!secure)
+        /* Every new image carries the library on through exec (the audit runs in the
+         * constructor below). */
+        if (process.config.mode != FL_MODE_OFF && !secure)
                 fl_audit_env_save(environ);
-        fl_audit_start(&process, fl_recorder_ring(), environ, (const char *)getauxval(AT_EXECFN));
 }
 
 static void start(void)
@@ -70,7 +68,12 @@ struct fl_shim *fl_process(void)
         return &process;
 }
 
+/* The audit of inherited fds runs here, not in a lazy start: a start from inside another
+ * library's constructor (libcap's fclose, in systemd's tools) would see that library's own fds. */
 __attribute__((constructor)) static void forklock_constructor(void)
 {
         start();
+        if (process.config.mode != FL_MODE_OFF)
+                fl_audit_start(&process, fl_recorder_ring(), environ,
+                               (const char *)getauxval(AT_EXECFN));
 }
