@@ -24,7 +24,7 @@ BUILD    ?= build-tsan
 SANFLAGS  = -fsanitize=thread
 SANRT     = $(shell $(CC) -print-file-name=libtsan.so)
 RUNNERSAN = -fno-sanitize=all
-TSAN_OPTIONS ?= die_after_fork=0 halt_on_error=1 report_signal_unsafe=0
+TSAN_OPTIONS ?= die_after_fork=0 halt_on_error=1 report_signal_unsafe=0 suppressions=$(abspath tests/tsan.supp)
 export TSAN_OPTIONS
 else
 BUILD    ?= build

@@ -97,9 +97,11 @@ Test(storm, signal_handlers_that_create_sockets_and_fork_do_not_deadlock, .timeo
         fl_run_program(&run, argv, env, true, NULL, 60);
         cr_assert_eq(run.status, 0, "storm did not finish (status %d): %s", run.status, run.err);
         fprintf(stderr, "storm: %s", run.out);
-        cr_assert_gt(fl_field(run.out, "signals"), 100);
-        cr_assert_gt(fl_field(run.out, "handler_forks"), 10);
-        cr_assert_gt(fl_field(run.out, "children"), 10);
+        /* Sanitizer builds run the same storm about thirty times slower. */
+        bool slow = getenv("FL_SAN") && *getenv("FL_SAN");
+        cr_assert_gt(fl_field(run.out, "signals"), slow ? 20 : 100);
+        cr_assert_gt(fl_field(run.out, "handler_forks"), slow ? 1 : 10);
+        cr_assert_gt(fl_field(run.out, "children"), slow ? 1 : 10);
         cr_assert_eq(fl_field(run.out, "leaks"), 0, "%s", run.out);
 }
 
