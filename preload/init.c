@@ -7,9 +7,11 @@
 #include "audit.h"
 #include "audit_env.h"
 #include "forklock.h"
+#include "inherit.h"
 #include "process.h"
 #include "real.h"
 #include "recorder.h"
+#include "warn.h"
 
 enum { NOT_STARTED, STARTING, READY };
 
@@ -37,6 +39,14 @@ static void read_environment(void)
         if (process.config.mode != FL_MODE_OFF)
                 fl_recorder_start(&process, secure ? NULL : getenv("FORKLOCK_LOG"),
                                   getenv("FORKLOCK_RING"));
+        if (process.config.mode != FL_MODE_OFF) {
+                const char *inherit = getenv("FORKLOCK_INHERIT");
+
+                if (inherit && !fl_inherit_list_valid(inherit))
+                        fl_warn("FORKLOCK_INHERIT: '", inherit,
+                                "' is not a list of fds, tcp:PORT or udp:PORT; bad items ignored",
+                                NULL);
+        }
         /* Every new image carries the library on through exec (the audit runs in the
          * constructor below). */
         if (process.config.mode != FL_MODE_OFF && !secure)
