@@ -113,7 +113,9 @@ ParameterizedTestParameters(vfork, children)
 
 ParameterizedTest(struct vfork_case *c, vfork, children, .timeout = 120)
 {
-        const char *argv[] = {fl_build_path("fixtures/hard_vfork"), c->method, "40", NULL};
+        const char *argv[] = {fl_build_path("fixtures/hard_vfork"), c->method, "40",
+                              getenv("FL_SAN") && *getenv("FL_SAN") ? "--fork-semantics" : NULL,
+                              NULL};
         const char *env[] = {c->fallback ? "FORKLOCK_SIMULATE=einval" : NULL, NULL};
         struct fl_run run;
 
