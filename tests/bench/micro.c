@@ -4,8 +4,8 @@
  * WORKLOAD: socket_close, socket_fail, fcntl_getfd, accept, fork_exec, startup.
  * Prints "ns_per_op=X" on stdout: wall time of the timed loop only, after a short warm-up, so
  * that loading the program (and the preload) is not counted except by the startup workload.
- * startup runs /bin/true with LD_PRELOAD=$BENCH_PRELOAD in the child only: the launcher itself stays
- * bare, so what is measured is the new image's start-up under the setup. */
+ * startup runs /bin/true with LD_PRELOAD=$BENCH_PRELOAD in the child only: the launcher itself
+ * stays bare, so what is measured is the new image's start-up under the setup. */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -154,12 +154,9 @@ static void startup(long n)
 }
 
 static const struct workload workloads[] = {
-        {"socket_close", 200000, NULL, socket_close},
-        {"socket_fail", 1000000, NULL, socket_fail},
-        {"fcntl_getfd", 1000000, NULL, fcntl_getfd},
-        {"accept", 20000, accept_setup, accept_body},
-        {"fork_exec", 500, NULL, fork_exec},
-        {"startup", 500, startup_setup, startup},
+    {"socket_close", 200000, NULL, socket_close}, {"socket_fail", 1000000, NULL, socket_fail},
+    {"fcntl_getfd", 1000000, NULL, fcntl_getfd},  {"accept", 20000, accept_setup, accept_body},
+    {"fork_exec", 500, NULL, fork_exec},          {"startup", 500, startup_setup, startup},
 };
 
 static const struct workload *find(const char *name)
