@@ -10,6 +10,7 @@
 #include "audit_env.h"
 #include "image.h"
 #include "process.h"
+#include "readable.h"
 #include "real.h"
 #include "system.h"
 
@@ -24,15 +25,17 @@ static char *const *audit_exec(enum fl_call call, const char *program, char *con
 {
         struct fl_shim *shim = fl_process();
 
-        if (shim->config.mode == FL_MODE_OFF)
+        if (shim->config.mode == FL_MODE_OFF || !fl_vector_readable(argv) ||
+            !fl_vector_readable(envp))
                 return envp;
         fl_audit_exec(shim, call, program, argv, envp);
         return fl_audit_env_complete(envp, room, room_len);
 }
 
-/* Room for envp plus the entries to add, on the wrapper's stack (no malloc in a vfork child). */
+/* Room for envp plus the entries to add, on the wrapper's stack (no malloc in a vfork child). A
+ * bad envp is left for the kernel to refuse. */
 #define FL_ENV_ROOM(name, envp)                                                                    \
-        size_t name##_len = fl_audit_env_room(envp);                                               \
+        size_t name##_len = fl_vector_readable(envp) ? fl_audit_env_room(envp) : 0;                \
         char *name[name##_len ? name##_len : 1]
 
 static int missing(void)

@@ -129,3 +129,20 @@ Test(early, socket_from_another_librarys_constructor_is_handled)
         cr_assert_eq(run.status, 0);
         cr_assert(strstr(run.err, "early: fd=3 cloexec=1 errno=1234"), "%s", run.err);
 }
+
+Test(transparency, bad_exec_pointers_come_back_as_efault)
+{
+        const char *argv[] = {fl_build_path("fixtures/badexec"), NULL};
+        const char *audit[] = {"FORKLOCK_MODE=audit", NULL};
+        struct fl_run bare, enforced, audited;
+
+        fl_run_program(&bare, argv, NULL, false, NULL, 30);
+        fl_run_program(&enforced, argv, NULL, true, NULL, 30);
+        fl_run_program(&audited, argv, audit, true, NULL, 30);
+        cr_assert_eq(bare.status, 0);
+        cr_assert_eq(fl_count_lines(bare.out, "EFAULT"), 7, "%s", bare.out);
+        cr_assert_eq(enforced.status, 0, "enforce crashed: %d %s", enforced.status, enforced.err);
+        cr_assert_str_eq(enforced.out, bare.out);
+        cr_assert_eq(audited.status, 0, "audit crashed: %d %s", audited.status, audited.err);
+        cr_assert_str_eq(audited.out, bare.out);
+}
