@@ -407,9 +407,11 @@ static void expect_all_cloexec(const char *name, const struct scan *s)
         cr_expect_gt(s->listening, 0, "%s: no listening socket was seen", name);
         cr_expect_gt(s->checks, s->listening, "%s: no accepted socket was seen", name);
         if (s->other_not_cloexec)
-                cr_log_warn("%s: a non-TCP socket without close-on-exec (not created by a wrapped "
-                            "call, e.g. received by recvmsg SCM_RIGHTS): %s",
-                            name, s->other_offender);
+                fprintf(
+                    stderr,
+                    "NOTE: %s: a non-TCP socket without close-on-exec (not created by a wrapped "
+                    "call, e.g. received by recvmsg SCM_RIGHTS): %s\n",
+                    name, s->other_offender);
 }
 
 /* The tool's path on PATH (rotating static buffers), or NULL. */
