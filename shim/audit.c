@@ -146,6 +146,11 @@ static bool has_intent(const struct fl_shim *shim, int fd)
 }
 
 /* One fd at exec: does it survive, and why. Clears forklock's own mark on convention fds. */
+static bool names_any_fd(const struct fl_inherit_env *env)
+{
+        return env->listen_fds || env->nginx || env->forklock_inherit;
+}
+
 static void audit_parent_fd(struct fl_shim *shim, enum fl_call call,
                             const struct fl_inherit_env *env, pid_t pid, int fd)
 {
@@ -154,7 +159,10 @@ static void audit_parent_fd(struct fl_shim *shim, enum fl_call call,
         enum fl_pass_reason reason;
         int flags = shim->sys->fcntl_int(fd, F_GETFD, 0);
 
-        if (flags < 0 || fl_fdinfo_describe(fd, &info) < 0)
+        /* Most fds are close-on-exec and named by no convention: skip describing them, which
+         * would cost several syscalls each on every exec. */
+        if (flags < 0 || ((flags & FD_CLOEXEC) && !names_any_fd(env)) ||
+            fl_fdinfo_describe(fd, &info) < 0)
                 return;
         reason = fl_inherit_convention(env, call == FL_CALL_EXEC ? pid : 0, fd, info.type,
                                        info.local_port);
