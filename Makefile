@@ -34,7 +34,7 @@ endif
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-ALLCFLAGS = -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden $(WARN) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -Ishim
+ALLCFLAGS = -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden -ftls-model=initial-exec $(WARN) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -Ishim
 TESTCFLAGS = -std=gnu11 -D_GNU_SOURCE -fPIC $(WARN) -Wno-missing-prototypes $(CFLAGS) $(SANFLAGS) -Ishim -Itests/lib
 RUNNERSAN ?= $(SANFLAGS)
 
