@@ -19,6 +19,8 @@
         X(fcntl, int, (int, int, ...))                                                             \
         X(close, int, (int))                                                                       \
         X(poll, int, (struct pollfd *, nfds_t, int))                                               \
+        X(recvmsg, ssize_t, (int, struct msghdr *, int))                                           \
+        X(recvmmsg, int, (int, struct mmsghdr *, unsigned int, int, struct timespec *))            \
         X(fork, pid_t, (void))                                                                     \
         X(_Fork, pid_t, (void))                                                                    \
         X(vfork, pid_t, (void))                                                                    \

@@ -39,7 +39,7 @@ uint32_t fl_ring_capacity_parse(const char *text)
         for (; *p >= '0' && *p <= '9' && value <= FL_RING_MAX_CAPACITY; p++)
                 value = value * 10 + (uint64_t)(*p - '0');
         if (*p || value < FL_RING_MIN_CAPACITY || value > FL_RING_MAX_CAPACITY) {
-                fl_warn("FORKLOCK_RING=", text,
+                fl_warn("warning: FORKLOCK_RING=", text,
                         " is not a record count in 64..16777216; using 65536", NULL);
                 return FL_RING_DEFAULT_CAPACITY;
         }

@@ -32,6 +32,14 @@ int fl_socketpair(struct fl_shim *shim, int family, int type, int protocol, int 
 int fl_accept(struct fl_shim *shim, enum fl_call call, int fd, struct sockaddr *addr,
               socklen_t *len, int flags);
 
+/* recvmsg/recvmmsg flags: in enforce mode, fds received with SCM_RIGHTS arrive close-on-exec
+ * (MSG_CMSG_CLOEXEC, atomic since Linux 2.6.23, like O_CLOEXEC). Not recorded: it is the data
+ * path, and the flag changes nothing else. */
+static inline int fl_recv_flags(const struct fl_shim *shim, int flags)
+{
+        return shim->config.mode == FL_MODE_ENFORCE ? flags | MSG_CMSG_CLOEXEC : flags;
+}
+
 /* Counts the decision and hands the record to emit. Returns the record's ring seq when emit
  * stored one in record->seq (fl_recorder_emit does), else 0. */
 uint64_t fl_shim_decide(struct fl_shim *shim, struct fl_record *record, enum fl_decision decision);

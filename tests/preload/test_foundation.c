@@ -146,3 +146,22 @@ Test(transparency, bad_exec_pointers_come_back_as_efault)
         cr_assert_eq(audited.status, 0, "audit crashed: %d %s", audited.status, audited.err);
         cr_assert_str_eq(audited.out, bare.out);
 }
+
+Test(legacy, sockets_received_with_scm_rights_are_close_on_exec)
+{
+        const char *variants[] = {"msg", "mmsg"};
+
+        for (int i = 0; i < 2; i++) {
+                const char *argv[] = {fl_build_path("fixtures/scm_rights"), variants[i], NULL};
+                const char *off[] = {"FORKLOCK_MODE=off", NULL};
+                struct fl_run enforced, passthrough;
+
+                fl_run_program(&enforced, argv, NULL, true, NULL, 30);
+                fl_run_program(&passthrough, argv, off, true, NULL, 30);
+                cr_assert_eq(enforced.status, 0, "%s", enforced.err);
+                cr_expect(strstr(enforced.out, "inherited 0:"), "%s: %s", variants[i],
+                          enforced.out);
+                cr_expect(strstr(passthrough.out, "inherited 1:"), "%s off: %s", variants[i],
+                          passthrough.out);
+        }
+}

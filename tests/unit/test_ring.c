@@ -61,7 +61,7 @@ Test(ring_capacity, parses_bounds_and_rounds)
         cr_expect_eq(fl_ring_capacity_parse("12k"), FL_RING_DEFAULT_CAPACITY);
         cr_expect_eq(fl_ring_capacity_parse("-5"), FL_RING_DEFAULT_CAPACITY);
         cr_expect_eq(read_warnings(buf, sizeof(buf)), 5, "one warning per bad value: %s", buf);
-        cr_expect(strstr(buf, "forklock: FORKLOCK_RING=12k"), "%s", buf);
+        cr_expect(strstr(buf, "forklock: warning: FORKLOCK_RING=12k"), "%s", buf);
 }
 
 /* ---- records that check themselves ---- */
