@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fltest.h"
 
@@ -164,4 +165,63 @@ Test(legacy, sockets_received_with_scm_rights_are_close_on_exec)
                 cr_expect(strstr(passthrough.out, "inherited 1:"), "%s off: %s", variants[i],
                           passthrough.out);
         }
+}
+
+static long json_long(const char *line, const char *key)
+{
+        const char *at = strstr(line, key);
+
+        return at ? strtol(at + strlen(key), NULL, 10) : -1;
+}
+
+/* The first JSON line of a dump whose call is `call` (and whose pid is `pid`, unless 0). */
+static const char *find_record(const char *dump, const char *call, long pid)
+{
+        char needle[64], line[2048];
+
+        snprintf(needle, sizeof(needle), "\"call\":\"%s\"", call);
+        for (const char *at = dump; *at;) {
+                const char *end = strchr(at, '\n');
+                size_t len = end ? (size_t)(end - at) : strlen(at);
+
+                snprintf(line, sizeof(line), "%.*s", (int)len, at);
+                if (strstr(line, needle) && (pid == 0 || json_long(line, "\"pid\":") == pid))
+                        return at;
+                if (!end)
+                        break;
+                at = end + 1;
+        }
+        return NULL;
+}
+
+Test(ring, parent_forked_child_and_exec_image_share_one_ring)
+{
+        char dir[] = "/tmp/forklock-ring-XXXXXX", log_var[128], ring[96];
+        const char *legacy[] = {fl_build_path("fixtures/legacy"), "fork-exec", NULL};
+        const char *env[] = {log_var, NULL};
+        const char *dump[] = {fl_build_path("forklock-dump"), "--json", ring, NULL};
+        struct fl_run run, out;
+        const char *fork_line, *exec_line, *start_line;
+        long parent, child;
+
+        cr_assert(mkdtemp(dir));
+        snprintf(ring, sizeof(ring), "%s/ring", dir);
+        snprintf(log_var, sizeof(log_var), "FORKLOCK_LOG=%s", ring);
+        fl_run_program(&run, legacy, env, true, NULL, 30);
+        cr_assert_eq(run.status, 0, "%s", run.err);
+        fl_run_program(&out, dump, NULL, false, NULL, 30);
+        cr_assert_eq(out.status, 0, "%s", out.err);
+        fork_line = find_record(out.out, "fork", 0);
+        cr_assert(fork_line, "no fork record: %s", out.out);
+        parent = json_long(fork_line, "\"pid\":");
+        child = json_long(fork_line, "\"result\":");
+        cr_assert_gt(child, 0);
+        cr_assert_neq(parent, child);
+        cr_assert(find_record(out.out, "socket", parent), "the parent's sockets");
+        exec_line = find_record(out.out, "exec", child);
+        cr_assert(exec_line, "the forked child's exec, pid %ld", child);
+        start_line = find_record(exec_line, "start", child);
+        cr_assert(start_line, "the exec'd image's start, pid %ld, after the exec", child);
+        unlink(ring);
+        rmdir(dir);
 }
