@@ -577,41 +577,72 @@ static void summary(struct report *rep, int status, bool ran)
                     (unsigned long long)(st->overwritten + st->lost));
 }
 
-static int report(const struct options *o, const char *path, int status, bool ran)
+static void map_free(struct map *m)
 {
-        struct report rep = {.o = o, .self = getpid()};
+        free(m->keys);
+        free(m->values);
+}
+
+static void report_free(struct report *rep)
+{
+        struct map *maps[] = {&rep->programs,   &rep->origins,   &rep->parents,
+                              &rep->open_group, &rep->last_exec, &rep->last_spawn};
+
+        for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+                map_free(maps[i]);
+        free(rep->group_of);
+        free(rep->group_state);
+        free(rep->records);
+        if (rep->reader)
+                fl_ring_reader_close(rep->reader);
+}
+
+static int report_records(struct report *rep, int status, bool ran)
+{
         int32_t last_leaking_pid = 0;
 
-        if (load_records(&rep, path) < 0)
+        map_init(&rep->programs, rep->count / 4 + 16);
+        map_init(&rep->origins, rep->count + 16);
+        map_init(&rep->parents, rep->count / 4 + 16);
+        map_init(&rep->open_group, rep->count / 4 + 16);
+        map_init(&rep->last_exec, rep->count / 4 + 16);
+        map_init(&rep->last_spawn, rep->count / 4 + 16);
+        rep->group_of = calloc(rep->count + 1, sizeof(*rep->group_of));
+        rep->group_state = calloc(rep->count + 1, 1);
+        if (!rep->group_of || !rep->group_state)
                 return 2;
-        map_init(&rep.programs, rep.count / 4 + 16);
-        map_init(&rep.origins, rep.count + 16);
-        map_init(&rep.parents, rep.count / 4 + 16);
-        map_init(&rep.open_group, rep.count / 4 + 16);
-        map_init(&rep.last_exec, rep.count / 4 + 16);
-        map_init(&rep.last_spawn, rep.count / 4 + 16);
-        rep.group_of = calloc(rep.count + 1, sizeof(*rep.group_of));
-        rep.group_state = calloc(rep.count + 1, 1);
-        if (!rep.group_of || !rep.group_state)
-                return 2;
-        for (size_t i = 0; i < rep.count; i++) {
-                const struct fl_record *r = &rep.records[i];
+        for (size_t i = 0; i < rep->count; i++) {
+                const struct fl_record *r = &rep->records[i];
 
-                note_record(&rep, i);
+                note_record(rep, i);
                 if (r->call == FL_CALL_INHERIT && r->aux == FL_AUDIT_CHILD)
-                        report_fd(&rep, r, &last_leaking_pid);
+                        report_fd(rep, r, &last_leaking_pid);
         }
         /* Images that kept no record (a server that dropped privileges cannot open the ring; a
          * static binary never loads the library): the parent's view at exec stands in. */
-        for (size_t i = 0; i < rep.count; i++)
-                if (rep.group_of[i] && rep.group_state[rep.group_of[i] - 1] == 0 &&
-                    rep.records[rep.group_of[i] - 1].fd2 == FL_CALL_EXEC)
-                        report_parent_view(&rep, &rep.records[i], &last_leaking_pid);
-        summary(&rep, status, ran);
+        for (size_t i = 0; i < rep->count; i++)
+                if (rep->group_of[i] && rep->group_state[rep->group_of[i] - 1] == 0 &&
+                    rep->records[rep->group_of[i] - 1].fd2 == FL_CALL_EXEC)
+                        report_parent_view(rep, &rep->records[i], &last_leaking_pid);
+        summary(rep, status, ran);
         fflush(stdout);
-        if (rep.leaks)
+        if (rep->leaks)
                 return LEAK_STATUS;
         return ran ? status : 0;
+}
+
+static int report(const struct options *o, const char *path, int status, bool ran)
+{
+        struct report rep = {.o = o, .self = getpid()};
+        int result;
+
+        if (load_records(&rep, path) < 0) {
+                report_free(&rep);
+                return 2;
+        }
+        result = report_records(&rep, status, ran);
+        report_free(&rep);
+        return result;
 }
 
 int main(int argc, char **argv)
