@@ -98,6 +98,20 @@ static const char *preload_value(void)
         return value;
 }
 
+/* Under a sanitizer build the runtime must come first in LD_PRELOAD; forklock-audit keeps a
+ * runtime it finds there ahead of the library it adds. */
+static const char *const *sanitizer_runtime(void)
+{
+        static char value[4096];
+        static const char *env[] = {value, NULL};
+        const char *rt = getenv("FL_SANRT");
+
+        if (!rt || !rt[0])
+                return NULL;
+        snprintf(value, sizeof(value), "LD_PRELOAD=%s", rt);
+        return env;
+}
+
 /* Starts argv in its own process group with the environment minus LD_PRELOAD/FORKLOCK_*, plus
  * extra; stdout and stderr to out_path. */
 static pid_t start(const char *const argv[], const char *const extra[], const char *out_path)
@@ -242,7 +256,7 @@ static void start_mini_httpd(bool audit, int port, const char *ring, const char 
         if (audit) {
                 snprintf(log, sizeof(log), "--log=%s", ring);
                 memcpy(audited + 4, httpd, sizeof(httpd));
-                start(audited, NULL, out);
+                start(audited, sanitizer_runtime(), out);
         } else {
                 snprintf(log, sizeof(log), "--FORKLOCK_LOG=%s", ring);
                 enforce[1] = log + 2;
