@@ -154,7 +154,7 @@ bench: all $(FIXTURES) $(BENCHES)
 bench-compare:
 	@scripts/bench-compare $(A) $(B)
 
-fuzz: all
+fuzz: all $(FIXTURES)
 	@$(TESTENV) scripts/fuzz
 
 lint:
