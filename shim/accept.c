@@ -141,6 +141,8 @@ static int finish(struct fl_shim *shim, const struct accept_call *call, int appl
         struct fl_record record;
         int saved = errno;
 
+        if (result < 0 && !fl_failure_is_forklocks(decision))
+                return result;
         memset(&record, 0, sizeof(record));
         record.call = (uint16_t)call->call;
         record.fd = call->fd;
@@ -172,7 +174,8 @@ static int accept_cloexec(struct fl_shim *shim, const struct accept_call *call)
         int result;
 
         if (call->flags & ~FL_SOCK_FLAGS)
-                return finish(shim, call, call->flags, call_unchanged(shim, call), FL_DEC_ERROR);
+                return finish(shim, call, call->flags, call_unchanged(shim, call),
+                              FL_DEC_PASSTHROUGH);
         if (!remembered) {
                 if (shim->config.simulate_einval) {
                         errno = ENOSYS;

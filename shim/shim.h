@@ -4,6 +4,7 @@
 #define FL_SHIM_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -38,6 +39,16 @@ int fl_accept(struct fl_shim *shim, enum fl_call call, int fd, struct sockaddr *
 static inline int fl_recv_flags(const struct fl_shim *shim, int flags)
 {
         return shim->config.mode == FL_MODE_ENFORCE ? flags | MSG_CMSG_CLOEXEC : flags;
+}
+
+/* A call the kernel refused as it was passed (apart from the flag forklock added) is the kernel's
+ * own verdict: returned unchanged, neither recorded nor counted. Probes such as
+ * socket(AF_INET6, ...) and the EAGAIN that ends every accept loop would flood the ring, and a
+ * failing call must cost what the bare call costs. Failures on the fallback path are forklock's
+ * doing and are recorded as errors. */
+static inline bool fl_failure_is_forklocks(enum fl_decision path)
+{
+        return path == FL_DEC_FALLBACK || path == FL_DEC_REMEMBERED_FALLBACK;
 }
 
 /* Counts the decision and hands the record to emit. Returns the record's ring seq when emit

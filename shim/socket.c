@@ -110,6 +110,8 @@ static int finish(struct fl_shim *shim, const struct socket_call *call, int appl
         struct fl_record record;
         int saved = errno;
 
+        if (result < 0 && !fl_failure_is_forklocks(decision))
+                return result;
         fill_record(&record, call, applied, result);
         fl_surface_created(shim, &record,
                            fl_shim_decide(shim, &record, result < 0 ? FL_DEC_ERROR : decision));
@@ -133,7 +135,7 @@ static int create_cloexec(struct fl_shim *shim, const struct socket_call *call)
         int result;
 
         if (has_unknown_type_bits(call->type))
-                return finish(shim, call, wanted, create(shim, call, wanted), FL_DEC_ERROR);
+                return finish(shim, call, wanted, create(shim, call, wanted), FL_DEC_ATOMIC);
         if (!remembered) {
                 if (shim->config.simulate_einval) {
                         errno = EINVAL;

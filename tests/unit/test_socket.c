@@ -77,15 +77,24 @@ Test(socket, fallback_on_eprotonosupport)
         check_fallback_on(EPROTONOSUPPORT);
 }
 
-Test(socket, other_errno_does_not_fall_back)
+Test(socket, other_errno_does_not_fall_back_and_is_the_kernels_verdict)
 {
         fl_fake.socket_flagged_errno = EMFILE;
         cr_assert_eq(fl_socket(&shim, AF_INET, SOCK_STREAM, 0), -1);
         cr_assert_eq(errno, EMFILE);
         cr_assert_eq(fl_fake.socket_calls, 1);
+        cr_assert_eq(records, 0, "the kernel's own refusal is returned, not recorded");
+        cr_assert_not(atomic_load(&shim.socket_flags_refused));
+}
+
+Test(socket, a_failed_fallback_is_recorded_as_an_error)
+{
+        fl_fake.socket_flagged_errno = EINVAL;
+        fl_fake.socket_plain_errno = EMFILE;
+        cr_assert_eq(fl_socket(&shim, AF_INET, SOCK_STREAM, 0), -1);
+        cr_assert_eq(records, 1);
         cr_assert_eq(last.decision, FL_DEC_ERROR);
         cr_assert_eq(last.err, EMFILE);
-        cr_assert_not(atomic_load(&shim.socket_flags_refused));
 }
 
 Test(socket, fallback_where_plain_creation_fails_is_not_remembered)
