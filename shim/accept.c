@@ -114,8 +114,8 @@ static int wait_readable(const struct fl_shim *shim, int fd)
         return shim->sys->poll(&pfd, 1, -1);
 }
 
-static int accept_on_fallback(const struct fl_shim *shim, const struct accept_call *call,
-                              int wanted)
+__attribute__((noinline, cold)) static int
+accept_on_fallback(const struct fl_shim *shim, const struct accept_call *call, int wanted)
 {
         bool listener_blocks = false;
         int fd;
@@ -139,10 +139,11 @@ static int finish(struct fl_shim *shim, const struct accept_call *call, int appl
                   enum fl_decision decision)
 {
         struct fl_record record;
-        int saved = errno;
+        int saved;
 
         if (result < 0 && !fl_failure_is_forklocks(decision))
                 return result;
+        saved = errno;
         memset(&record, 0, sizeof(record));
         record.call = (uint16_t)call->call;
         record.fd = call->fd;

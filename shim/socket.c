@@ -66,8 +66,8 @@ static int apply_to_created(const struct fl_shim *shim, const struct socket_call
 
 /* Go's fallback: create without flags and mark close-on-exec under the read side of the fork lock,
  * then set O_NONBLOCK outside it, closing the fd if that fails. */
-static int create_on_fallback(const struct fl_shim *shim, const struct socket_call *call,
-                              int wanted)
+__attribute__((noinline, cold)) static int
+create_on_fallback(const struct fl_shim *shim, const struct socket_call *call, int wanted)
 {
         struct fl_lock_token token;
         int fd;
@@ -108,10 +108,11 @@ static int finish(struct fl_shim *shim, const struct socket_call *call, int appl
                   enum fl_decision decision)
 {
         struct fl_record record;
-        int saved = errno;
+        int saved;
 
         if (result < 0 && !fl_failure_is_forklocks(decision))
                 return result;
+        saved = errno;
         fill_record(&record, call, applied, result);
         fl_surface_created(shim, &record,
                            fl_shim_decide(shim, &record, result < 0 ? FL_DEC_ERROR : decision));
