@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <string.h>
 
 #define WORDS       (sizeof(struct fl_fd_info) / sizeof(uint64_t))
@@ -122,23 +123,29 @@ bool fl_fdtable_update(int fd, void (*fn)(struct fl_fd_info *info, const void *a
         return true;
 }
 
-/* Only the flags word matters to readers; the cheap check keeps close() from writing (and
- * dirtying a cache line) for the many fds that were never tracked. */
+/* Only the flags word matters to readers: an entry without FL_FD_VALID is empty whatever the other
+ * words hold. So close() reads and writes that one word, and does not write (dirtying a cache
+ * line) for the many fds that were never tracked. */
+#define FLAGS_WORD  (offsetof(struct fl_fd_info, flags) / sizeof(uint64_t))
+#define FLAGS_SHIFT (8 * (offsetof(struct fl_fd_info, flags) % sizeof(uint64_t)))
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "FLAGS_SHIFT assumes little-endian");
+
+static bool entry_valid(struct entry *e)
+{
+        uint64_t word = atomic_load_explicit(&e->words[FLAGS_WORD], memory_order_relaxed);
+
+        return (word >> FLAGS_SHIFT) & FL_FD_VALID;
+}
+
 static void clear_entry(struct entry *e)
 {
-        static const struct fl_fd_info empty;
         uint32_t v;
 
-        if (!(atomic_load_explicit(&e->version, memory_order_relaxed) & 1)) {
-                struct fl_fd_info now;
-
-                load_words(e, &now);
-                if (!(now.flags & FL_FD_VALID))
-                        return;
-        }
+        if (!(atomic_load_explicit(&e->version, memory_order_relaxed) & 1) && !entry_valid(e))
+                return;
         if ((v = claim(e)) == 1)
                 return;
-        store_words(e, &empty);
+        atomic_store_explicit(&e->words[FLAGS_WORD], 0, memory_order_release);
         publish(e, v);
 }
 
