@@ -94,6 +94,7 @@ static int spawn_locked(enum fl_call call, fl_spawn_fn real, pid_t *pid, const c
 
         fl_image_begin(fl_process(), &image, call, path);
         envp = audit_exec(call, path, argv, envp, room, room_len);
+        fl_audit_spawn_dup2s(fl_process(), actions);
         err = real(&child, path, actions, attr, argv, envp);
         if (pid && err == 0)
                 *pid = child;

@@ -1,4 +1,5 @@
 #include "audit.h"
+#include "spawn_actions.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -201,6 +202,28 @@ void fl_audit_exec(struct fl_shim *shim, enum fl_call call, const char *program,
         n = fl_audit_list_fds(fds, FL_AUDIT_MAX_FDS);
         for (int i = 0; i < n; i++)
                 audit_parent_fd(shim, call, &env, pid, fds[i]);
+        errno = saved;
+}
+
+/* posix_spawn's dup2 file actions: each target is handed over on purpose, with the inode of its
+ * source. Part of the ARGV group just written, so the new image matches them by fd and inode. */
+void fl_audit_spawn_dup2s(struct fl_shim *shim, const void *actions)
+{
+        struct fl_spawn_dup2 dup2s[FL_AUDIT_MAX_FDS];
+        int n, saved = errno;
+
+        if (shim->config.mode == FL_MODE_OFF || !shim->emit || !actions)
+                return;
+        n = fl_spawn_actions_dup2s(actions, dup2s, FL_AUDIT_MAX_FDS);
+        for (int i = 0; i < n; i++) {
+                struct fl_fdinfo info;
+                struct fl_record record;
+
+                if (fl_fdinfo_describe(dup2s[i].fd, &info) < 0)
+                        continue;
+                fill_fd_record(&record, dup2s[i].newfd, &info, FL_AUDIT_PARENT, FL_PASS_SPAWN_DUP2);
+                emit_raw_ids(shim, &record, FL_DEC_PASSED);
+        }
         errno = saved;
 }
 

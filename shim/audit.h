@@ -43,6 +43,9 @@ void fl_audit_start(struct fl_shim *shim, const struct fl_ring *ring, char *cons
 
 /* The parent's side, before exec (call FL_CALL_EXEC) or spawn (FL_CALL_POSIX_SPAWN, SYSTEM,
  * POPEN). argv may be NULL (popen: program is then the command). */
+/* posix_spawn: the dup2 targets of its file actions, after fl_audit_exec. */
+void fl_audit_spawn_dup2s(struct fl_shim *shim, const void *actions);
+
 void fl_audit_exec(struct fl_shim *shim, enum fl_call call, const char *program, char *const argv[],
                    char *const envp[]);
 

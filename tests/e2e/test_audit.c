@@ -184,3 +184,17 @@ Test(audit, bad_options)
         cr_expect_eq(run.status, 2);
         cr_expect(strstr(run.err, "--from"), "%s", run.err);
 }
+
+Test(audit, posix_spawn_dup2_target_is_passed_on_purpose)
+{
+        const char *args[] = {"--verbose", "--", fl_build_path("fixtures/audit_spawn_dup2")};
+        char line[1024];
+
+        audit(args, 3);
+        cr_assert(strstr(run.out, "7=socket"), "the child got fd 7: %s\n%s", run.out, run.err);
+        cr_assert_eq(run.status, 3, "the other socket leaks: %d\n%s", run.status, run.out);
+        cr_expect(!leak_line(7, "fdreport", line, sizeof(line)),
+                  "the dup2 file action's target was reported as a leak:\n%s", run.out);
+        cr_expect(strstr(run.out, "passed: fd 7 "), "%s", run.out);
+        cr_expect(leak_line(4, "fdreport", line, sizeof(line)), "%s", run.out);
+}
