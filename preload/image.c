@@ -8,6 +8,7 @@
 
 #include "audit.h"
 #include "audit_env.h"
+#include "ids.h"
 #include "image.h"
 #include "process.h"
 #include "readable.h"
@@ -35,7 +36,9 @@ static char *const *audit_exec(enum fl_call call, const char *program, char *con
 /* Room for envp plus the entries to add, on the wrapper's stack (no malloc in a vfork child). A
  * bad envp is left for the kernel to refuse. */
 #define FL_ENV_ROOM(name, envp)                                                                    \
-        size_t name##_len = fl_vector_readable(envp) ? fl_audit_env_room(envp) : 0;                \
+        size_t name##_len = fl_process()->config.mode != FL_MODE_OFF && fl_vector_readable(envp)   \
+                                ? fl_audit_env_room(envp)                                          \
+                                : 0;                                                               \
         char *name[name##_len ? name##_len : 1]
 
 static int missing(void)
@@ -76,7 +79,12 @@ FL_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
         if (flags & CLONE_THREAD)
                 return real(fn, stack, flags, arg, parent_tid, tls, child_tid);
         fl_image_begin(fl_process(), &image, FL_CALL_CLONE, NULL);
+        if (flags & CLONE_VM)
+                fl_ids_shared_child_begin();
         result = real(fn, stack, flags, arg, parent_tid, tls, child_tid);
+        /* Without CLONE_VFORK the child may still be running: it keeps the kernel's answers. */
+        if ((flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK))
+                fl_ids_shared_child_end();
         return fl_image_end(fl_process(), &image, result, result);
 }
 

@@ -10,6 +10,7 @@
 
 #include "vfork.h"
 
+#include "ids.h"
 #include "image.h"
 #include "process.h"
 #include "real.h"
@@ -32,6 +33,7 @@ pid_t (*fl_vfork_enter(void))(void)
         int saved = errno;
 
         fl_image_begin(fl_process(), &vfork_image, FL_CALL_VFORK, NULL);
+        fl_ids_shared_child_begin();
         errno = saved;
         return real ? real : vfork_missing;
 }
@@ -40,6 +42,7 @@ pid_t (*fl_vfork_enter(void))(void)
 pid_t fl_vfork_leave(pid_t result);
 pid_t fl_vfork_leave(pid_t result)
 {
+        fl_ids_shared_child_end();
         return fl_image_end(fl_process(), &vfork_image, result, result);
 }
 

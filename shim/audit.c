@@ -1,4 +1,5 @@
 #include "audit.h"
+#include "ids.h"
 #include "spawn_actions.h"
 
 #include <errno.h>
@@ -126,9 +127,10 @@ static void join_argv(char *text, const char *program, char *const argv[])
 
 static void emit_raw_ids(struct fl_shim *shim, struct fl_record *record, enum fl_decision decision)
 {
-        /* A vfork child shares the parent's cached ids: ask the kernel. */
-        record->pid = (int32_t)syscall(SYS_getpid);
-        record->tid = (int32_t)syscall(SYS_gettid);
+        /* Ids now, not when emit fills them: the exec that follows may be a vfork child's, and
+         * fl_ids asks the kernel while one may run. */
+        record->pid = (int32_t)fl_ids_pid();
+        record->tid = (int32_t)fl_ids_tid();
         fl_shim_decide(shim, record, decision);
 }
 
@@ -186,7 +188,7 @@ void fl_audit_exec(struct fl_shim *shim, enum fl_call call, const char *program,
         struct fl_record record;
         int fds[FL_AUDIT_MAX_FDS];
         int n, saved = errno;
-        pid_t pid = (pid_t)syscall(SYS_getpid);
+        pid_t pid = fl_ids_pid();
 
         if (shim->config.mode == FL_MODE_OFF || !shim->emit)
                 return;
@@ -340,7 +342,7 @@ void fl_audit_start(struct fl_shim *shim, const struct fl_ring *ring, char *cons
 {
         int fds[FL_AUDIT_MAX_FDS];
         int n, saved = errno;
-        pid_t self = (pid_t)syscall(SYS_getpid), parent = (pid_t)syscall(SYS_getppid);
+        pid_t self = fl_ids_pid(), parent = (pid_t)syscall(SYS_getppid);
 
         if (shim->config.mode == FL_MODE_OFF)
                 return;

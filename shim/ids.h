@@ -8,5 +8,9 @@
 pid_t fl_ids_pid(void);
 pid_t fl_ids_tid(void);
 void fl_ids_child_reset(void);
+/* Around vfork and clone(CLONE_VM): the child shares these caches, so both sides ask the kernel
+ * until the child has exec'd or exited. */
+void fl_ids_shared_child_begin(void);
+void fl_ids_shared_child_end(void);
 
 #endif

@@ -35,8 +35,8 @@ static void record_image(struct fl_shim *shim, enum fl_call call, const char *pr
         record.child_pid = child;
         /* A vfork child shares the parent's pid cache: ask the kernel. */
         if (call == FL_CALL_EXEC) {
-                record.pid = (int32_t)syscall(SYS_getpid);
-                record.tid = (int32_t)syscall(SYS_gettid);
+                record.pid = (int32_t)fl_ids_pid();
+                record.tid = (int32_t)fl_ids_tid();
         }
         copy_program(&record, program);
         fl_shim_decide(shim, &record, result < 0 ? FL_DEC_ERROR : decision);

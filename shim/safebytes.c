@@ -5,6 +5,8 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "ids.h"
+
 bool fl_safe_copy_bytes(void *dst, const void *src, size_t size)
 {
         struct iovec local = {dst, size};
@@ -14,7 +16,7 @@ bool fl_safe_copy_bytes(void *dst, const void *src, size_t size)
 
         if (!src)
                 return false;
-        got = syscall(SYS_process_vm_readv, (pid_t)syscall(SYS_getpid), &local, 1, &remote, 1, 0);
+        got = syscall(SYS_process_vm_readv, fl_ids_pid(), &local, 1, &remote, 1, 0);
         errno = saved;
         return got == (ssize_t)size;
 }

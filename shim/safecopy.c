@@ -4,11 +4,13 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include "ids.h"
+
 /* Page by page, since the bytes after a short string may be unmapped. */
 size_t fl_safe_copy_string(char *dst, size_t size, const char *src)
 {
         size_t copied = 0;
-        pid_t self = (pid_t)syscall(SYS_getpid);
+        pid_t self = fl_ids_pid();
 
         while (src && copied + 1 < size) {
                 size_t to_page_end = 4096 - ((size_t)(src + copied) & 4095);
