@@ -65,7 +65,7 @@ else
 ALL_TESTS     = $(UNIT_TESTS) $(PRELOAD_TESTS) $(E2E_TESTS)
 endif
 
-.PHONY: all check check-unit check-asan check-tsan bench bench-compare fuzz lint format install uninstall clean demo
+.PHONY: all deps check check-suites check-unit check-asan check-tsan bench bench-compare fuzz lint format install uninstall clean demo
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -135,7 +135,15 @@ $(BUILD)/bench/%: tests/bench/%.c $(SHIM_OBJ)
 # Test binaries find what they run through these variables.
 TESTENV = FL_BUILD=$(abspath $(BUILD)) FL_SRC=$(abspath .) FL_SANRT=$(SANRT) FL_SAN=$(SAN)
 
-check: all $(FIXTURES) $(ALL_TESTS)
+# The packages first (installed when root, else the exact apt-get command and a stop), then the
+# build: a fresh machine gets a clear message instead of a failed link.
+deps:
+	@scripts/install-deps
+
+check: deps
+	@$(MAKE) --no-print-directory check-suites
+
+check-suites: all $(FIXTURES) $(ALL_TESTS)
 	@$(TESTENV) scripts/run-tests $(ALL_TESTS)
 
 check-unit: all $(FIXTURES) $(UNIT_TESTS)
