@@ -33,16 +33,18 @@ static int duplicate_unchanged(struct fl_shim *shim, int fd, int cmd, int arg)
         return result;
 }
 
-static int duplicate_cloexec(struct fl_shim *shim, int fd, int arg)
+/* F_DUPFD made close-on-exec, or the caller's own F_DUPFD_CLOEXEC, which a kernel before 2.6.24
+ * refuses: the caller still gets its semantics, from the fallback under the lock. */
+static int duplicate_cloexec(struct fl_shim *shim, int fd, int cmd, int arg)
 {
         struct fl_record record;
         enum fl_decision decision;
         int result = fl_dupfd_cloexec(shim, fd, arg, &decision);
 
-        fill(&record, fd, F_DUPFD, F_DUPFD_CLOEXEC, arg);
+        fill(&record, fd, cmd, F_DUPFD_CLOEXEC, arg);
         record.fd2 = result;
         fl_dupfd_note(fd, result, FL_CALL_FCNTL, fl_surface_record(shim, &record, result, decision),
-                      true, false);
+                      cmd == F_DUPFD, false);
         return result;
 }
 
@@ -92,7 +94,7 @@ int fl_fcntl_int(struct fl_shim *shim, int fd, int cmd, int arg)
                 return shim->sys->fcntl_int(fd, cmd, arg);
         if (cmd == F_SETFD)
                 return set_fd_flags(shim, fd, arg);
-        if (cmd == F_DUPFD && shim->config.mode == FL_MODE_ENFORCE)
-                return duplicate_cloexec(shim, fd, arg);
+        if (shim->config.mode == FL_MODE_ENFORCE)
+                return duplicate_cloexec(shim, fd, cmd, arg);
         return duplicate_unchanged(shim, fd, cmd, arg);
 }

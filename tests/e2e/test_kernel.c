@@ -350,6 +350,38 @@ static const char python_script[] =
     "attempt('subprocess', lambda: subprocess.run(['/bin/true']).returncode)\n"
     "attempt('asyncio', lambda: asyncio.run(asyncio.sleep(0, 'ok')))\n";
 
+static void expect_python(const char *version, const char *expected);
+
+/* The same under forklock: it mends what goes through libc's socket and fcntl wrappers (os.dup's
+ * F_DUPFD_CLOEXEC now works below 2.6.24), not what CPython cannot fall back from (epoll). */
+static void expect_python_under_forklock(const char *version, const char *expected)
+{
+        char preload[8192], lib[4096];
+        const char *rt = getenv("FL_SANRT");
+
+        snprintf(preload, sizeof(preload), "%s%s%s", rt && rt[0] ? rt : "", rt && rt[0] ? " " : "",
+                 build_path(lib, sizeof(lib), "libforklock.so"));
+        setenv("LD_PRELOAD", preload, 1);
+        expect_python(version, expected);
+        unsetenv("LD_PRELOAD");
+}
+
+Test(kernel, python3_under_2_6_18_with_forklock)
+{
+        expect_python_under_forklock("2.6.18",
+                                     "socket False\nsocketpair False\npipe False\ndup False\n"
+                                     "epoll errno 38\nselector PollSelector\nsubprocess 0\n"
+                                     "asyncio ok\n");
+}
+
+Test(kernel, python3_under_2_6_26_with_forklock)
+{
+        expect_python_under_forklock("2.6.26",
+                                     "socket False\nsocketpair False\npipe False\ndup False\n"
+                                     "epoll errno 38\nselector PollSelector\nsubprocess 0\n"
+                                     "asyncio ok\n");
+}
+
 static void expect_python(const char *version, const char *expected)
 {
         char tool[4096], option[64];

@@ -38,6 +38,20 @@ Test(fcntl, refused_flag_falls_back_and_is_remembered)
                         cr_expect(fake.cloexec[i], "fd %d", i);
 }
 
+Test(fcntl, callers_own_dupfd_cloexec_is_emulated_on_a_refusing_kernel)
+{
+        int fd, dup;
+
+        setup_mode(FL_MODE_ENFORCE, FL_PROFILE_CLOEXEC);
+        fake.dupfd_cloexec_refused = true;
+        fd = open_fake();
+        dup = fl_fcntl_int(&shim, fd, F_DUPFD_CLOEXEC, 0);
+        cr_assert_geq(dup, 0, "a kernel before 2.6.24 said EINVAL; the caller still gets a dup");
+        cr_expect(fake.cloexec[dup], "with close-on-exec, as it asked");
+        cr_expect_eq(last_record()->decision, FL_DEC_FALLBACK);
+        cr_expect_eq(last_record()->flags_asked, F_DUPFD_CLOEXEC);
+}
+
 Test(fcntl, callers_own_einval_is_not_a_refusal)
 {
         int fd;
