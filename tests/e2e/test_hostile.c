@@ -16,19 +16,15 @@
 
 static char *scratch_dir(void)
 {
-        static char dir[64];
+        char *dir = fl_scratch_dir("hostile");
 
-        snprintf(dir, sizeof(dir), "/tmp/forklock-hostile-XXXXXX");
-        cr_assert(mkdtemp(dir), "mkdtemp");
+        cr_assert(dir, "mkdtemp");
         return dir;
 }
 
 static void remove_dir(const char *dir)
 {
-        char cmd[256];
-
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-        cr_expect(system(cmd) == 0);
+        cr_expect(fl_remove_dir(dir) == 0);
 }
 
 /* Exactly one line on stderr, from forklock, naming what. */

@@ -147,3 +147,21 @@ int fl_count_lines(const char *text, const char *needle)
                 count++;
         return count;
 }
+
+char *fl_scratch_dir(const char *tag)
+{
+        static char dirs[8][96];
+        static int next;
+        char *dir = dirs[next++ % 8];
+
+        snprintf(dir, sizeof(dirs[0]), "/tmp/forklock-%s-XXXXXX", tag);
+        return mkdtemp(dir);
+}
+
+int fl_remove_dir(const char *dir)
+{
+        char cmd[256];
+
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+        return system(cmd) == 0 ? 0 : -1;
+}

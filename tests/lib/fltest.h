@@ -21,6 +21,11 @@ const char *fl_build_path(const char *rel);
 int fl_run_program(struct fl_run *run, const char *const argv[], const char *const env[],
                    bool preload, const char *extra_preload, int timeout_s);
 
+/* A new private directory /tmp/forklock-TAG-XXXXXX (static buffer, one per call site's use), or
+ * NULL; and its removal with everything in it (0 on success). */
+char *fl_scratch_dir(const char *tag);
+int fl_remove_dir(const char *dir);
+
 /* The integer after "key=" in text, or -1. */
 long fl_field(const char *text, const char *key);
 

@@ -18,19 +18,15 @@
 
 static char *scratch_dir(void)
 {
-        static char dir[64];
+        char *dir = fl_scratch_dir("hard");
 
-        snprintf(dir, sizeof(dir), "/tmp/forklock-hard-XXXXXX");
-        cr_assert(mkdtemp(dir), "mkdtemp");
+        cr_assert(dir, "mkdtemp");
         return dir;
 }
 
 static void remove_dir(const char *dir)
 {
-        char cmd[256];
-
-        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-        cr_expect(system(cmd) == 0);
+        cr_expect(fl_remove_dir(dir) == 0);
 }
 
 static bool is_san(const char *which)
