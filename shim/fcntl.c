@@ -41,6 +41,9 @@ static int duplicate_cloexec(struct fl_shim *shim, int fd, int cmd, int arg)
         enum fl_decision decision;
         int result = fl_dupfd_cloexec(shim, fd, arg, &decision);
 
+        /* The caller's own F_DUPFD_CLOEXEC, taken by the kernel: forklock changed nothing. */
+        if (cmd == F_DUPFD_CLOEXEC && decision == FL_DEC_ATOMIC)
+                decision = FL_DEC_PASSTHROUGH;
         fill(&record, fd, cmd, F_DUPFD_CLOEXEC, arg);
         record.fd2 = result;
         fl_dupfd_note(fd, result, FL_CALL_FCNTL, fl_surface_record(shim, &record, result, decision),
