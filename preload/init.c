@@ -18,8 +18,8 @@ enum { NOT_STARTED, STARTING, READY };
 extern char **environ;
 
 static struct fl_shim process = {
-        .config = {.mode = FL_MODE_ENFORCE, .profile = FL_PROFILE_CLOEXEC},
-        .sys = &fl_real_sys,
+    .config = {.mode = FL_MODE_ENFORCE, .profile = FL_PROFILE_CLOEXEC},
+    .sys = &fl_real_sys,
 };
 static _Atomic int state = NOT_STARTED;
 static __thread int starting_here;
@@ -27,10 +27,10 @@ static __thread int starting_here;
 static void read_environment(void)
 {
         struct fl_config_text text = {
-                .mode = getenv("FORKLOCK_MODE"),
-                .profile = getenv("FORKLOCK_PROFILE"),
-                .simulate = getenv("FORKLOCK_SIMULATE"),
-                .no_lock = getenv("FORKLOCK_NO_LOCK"),
+            .mode = getenv("FORKLOCK_MODE"),
+            .profile = getenv("FORKLOCK_PROFILE"),
+            .simulate = getenv("FORKLOCK_SIMULATE"),
+            .no_lock = getenv("FORKLOCK_NO_LOCK"),
         };
         bool secure = getauxval(AT_SECURE) != 0;
 

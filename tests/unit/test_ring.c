@@ -41,7 +41,6 @@ static int read_warnings(char *buf, size_t len)
         return count_newlines(buf);
 }
 
-
 Test(ring_capacity, parses_bounds_and_rounds)
 {
         char buf[1024];
