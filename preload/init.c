@@ -11,7 +11,6 @@
 #include "process.h"
 #include "real.h"
 #include "recorder.h"
-#include "warn.h"
 
 enum { NOT_STARTED, STARTING, READY };
 
@@ -36,20 +35,14 @@ static void read_environment(void)
 
         fl_config_parse(&process.config, &text);
         fl_forklock_disable(process.config.no_lock);
-        if (process.config.mode != FL_MODE_OFF)
-                fl_recorder_start(&process, secure ? NULL : getenv("FORKLOCK_LOG"),
-                                  getenv("FORKLOCK_RING"));
-        if (process.config.mode != FL_MODE_OFF) {
-                const char *inherit = getenv("FORKLOCK_INHERIT");
-
-                if (inherit && !fl_inherit_list_valid(inherit))
-                        fl_warn("FORKLOCK_INHERIT: '", inherit,
-                                "' is not a list of fds, tcp:PORT or udp:PORT; bad items ignored",
-                                NULL);
-        }
+        if (process.config.mode == FL_MODE_OFF)
+                return;
+        fl_recorder_start(&process, secure ? NULL : getenv("FORKLOCK_LOG"),
+                          getenv("FORKLOCK_RING"));
+        fl_inherit_warn_if_invalid(getenv("FORKLOCK_INHERIT"));
         /* Every new image carries the library on through exec (the audit runs in the
          * constructor below). */
-        if (process.config.mode != FL_MODE_OFF && !secure)
+        if (!secure)
                 fl_audit_env_save(environ);
 }
 

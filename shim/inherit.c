@@ -4,6 +4,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "warn.h"
+
 static const char *value_of(const char *entry, const char *name)
 {
         size_t n = strlen(name);
@@ -159,4 +161,11 @@ const char *fl_pass_reason_name(enum fl_pass_reason reason)
         };
 
         return (unsigned)reason < FL_PASS_COUNT ? names[reason] : "?";
+}
+
+void fl_inherit_warn_if_invalid(const char *list)
+{
+        if (list && !fl_inherit_list_valid(list))
+                fl_warn("warning: FORKLOCK_INHERIT=", list,
+                        " is not a list of fds, tcp:PORT or udp:PORT; bad items ignored", NULL);
 }

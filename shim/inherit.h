@@ -45,6 +45,9 @@ bool fl_inherit_listed(const char *list, int fd, int type, int port);
 /* True when every item of a FORKLOCK_INHERIT list is well-formed (for the one warning line). */
 bool fl_inherit_list_valid(const char *list);
 
+/* One warning line when FORKLOCK_INHERIT is set and not well-formed (bad items are ignored). */
+void fl_inherit_warn_if_invalid(const char *list);
+
 /* The first convention that names fd, or FL_PASS_NONE. */
 enum fl_pass_reason fl_inherit_convention(const struct fl_inherit_env *env, pid_t pid, int fd,
                                           int type, int port);
