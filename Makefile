@@ -204,4 +204,4 @@ demo:
 	scripts/demo
 
 clean:
-	rm -rf build build-asan build-tsan
+	rm -rf build build-asan build-tsan build-aarch64
