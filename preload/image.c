@@ -2,6 +2,7 @@
 #include <sched.h>
 #include <spawn.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -162,83 +163,112 @@ FL_EXPORT FILE *popen(const char *command, const char *mode)
         return stream;
 }
 
-FL_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
-{
-        int (*real)(const char *, char *const[], char *const[]) = fl_real_execve();
-        struct fl_image_call image;
+/* The exec family: one path for all six, so that each takes the lock, records and audits the same
+ * way. Only execve, execvpe, fexecve and execveat take an envp, and only there is the library
+ * carried on when the program's envp dropped it. */
+enum exec_kind { EXEC_VE, EXEC_V, EXEC_VP, EXEC_VPE, EXEC_F, EXEC_AT };
 
-        if (!real)
-                return missing();
+struct exec_args {
+        enum exec_kind kind;
+        int fd; /* fexecve, execveat */
+        const char *path;
+        char *const *argv;
+        bool takes_envp;   /* execv and execvp use environ */
+        char *const *envp; /* as the caller passed it (Linux takes NULL as empty) */
+        int flags;         /* execveat */
+};
+
+static int call_next_exec(const struct exec_args *a, char *const envp[])
+{
+        switch (a->kind) {
+        case EXEC_VE: {
+                int (*real)(const char *, char *const[], char *const[]) = fl_real_execve();
+                return real ? real(a->path, a->argv, envp) : missing();
+        }
+        case EXEC_V: {
+                int (*real)(const char *, char *const[]) = fl_real_execv();
+                return real ? real(a->path, a->argv) : missing();
+        }
+        case EXEC_VP: {
+                int (*real)(const char *, char *const[]) = fl_real_execvp();
+                return real ? real(a->path, a->argv) : missing();
+        }
+        case EXEC_VPE: {
+                int (*real)(const char *, char *const[], char *const[]) = fl_real_execvpe();
+                return real ? real(a->path, a->argv, envp) : missing();
+        }
+        case EXEC_F: {
+                int (*real)(int, char *const[], char *const[]) = fl_real_fexecve();
+                return real ? real(a->fd, a->argv, envp) : missing();
+        }
+        case EXEC_AT: {
+                int (*real)(int, const char *, char *const[], char *const[], int) =
+                    fl_real_execveat();
+                return real ? real(a->fd, a->path, a->argv, envp, a->flags) : missing();
+        }
+        }
+        return missing();
+}
+
+static int exec_image(const struct exec_args *a)
+{
+        struct fl_image_call image;
+        char *const *envp = a->takes_envp ? a->envp : environ;
         FL_ENV_ROOM(room, envp);
 
-        fl_image_begin(fl_process(), &image, FL_CALL_EXEC, path);
-        envp = audit_exec(FL_CALL_EXEC, path, argv, envp, room, room_len);
-        return fl_image_end(fl_process(), &image, real(path, argv, envp), 0);
+        fl_image_begin(fl_process(), &image, FL_CALL_EXEC, a->path);
+        envp = audit_exec(FL_CALL_EXEC, a->path, a->argv, envp, room, a->takes_envp ? room_len : 0);
+        return fl_image_end(fl_process(), &image, call_next_exec(a, envp), 0);
+}
+
+FL_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
+{
+        struct exec_args a = {
+            .kind = EXEC_VE, .path = path, .argv = argv, .takes_envp = true, .envp = envp};
+
+        return exec_image(&a);
 }
 
 FL_EXPORT int execv(const char *path, char *const argv[])
 {
-        int (*real)(const char *, char *const[]) = fl_real_execv();
-        struct fl_image_call image;
+        struct exec_args a = {.kind = EXEC_V, .path = path, .argv = argv};
 
-        if (!real)
-                return missing();
-        fl_image_begin(fl_process(), &image, FL_CALL_EXEC, path);
-        audit_exec(FL_CALL_EXEC, path, argv, environ, NULL, 0);
-        return fl_image_end(fl_process(), &image, real(path, argv), 0);
+        return exec_image(&a);
 }
 
 FL_EXPORT int execvp(const char *file, char *const argv[])
 {
-        int (*real)(const char *, char *const[]) = fl_real_execvp();
-        struct fl_image_call image;
+        struct exec_args a = {.kind = EXEC_VP, .path = file, .argv = argv};
 
-        if (!real)
-                return missing();
-        fl_image_begin(fl_process(), &image, FL_CALL_EXEC, file);
-        audit_exec(FL_CALL_EXEC, file, argv, environ, NULL, 0);
-        return fl_image_end(fl_process(), &image, real(file, argv), 0);
+        return exec_image(&a);
 }
 
 FL_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-        int (*real)(const char *, char *const[], char *const[]) = fl_real_execvpe();
-        struct fl_image_call image;
+        struct exec_args a = {
+            .kind = EXEC_VPE, .path = file, .argv = argv, .takes_envp = true, .envp = envp};
 
-        if (!real)
-                return missing();
-        FL_ENV_ROOM(room, envp);
-
-        fl_image_begin(fl_process(), &image, FL_CALL_EXEC, file);
-        envp = audit_exec(FL_CALL_EXEC, file, argv, envp, room, room_len);
-        return fl_image_end(fl_process(), &image, real(file, argv, envp), 0);
+        return exec_image(&a);
 }
 
 FL_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
-        int (*real)(int, char *const[], char *const[]) = fl_real_fexecve();
-        struct fl_image_call image;
+        struct exec_args a = {
+            .kind = EXEC_F, .fd = fd, .argv = argv, .takes_envp = true, .envp = envp};
 
-        if (!real)
-                return missing();
-        FL_ENV_ROOM(room, envp);
-
-        fl_image_begin(fl_process(), &image, FL_CALL_EXEC, NULL);
-        envp = audit_exec(FL_CALL_EXEC, NULL, argv, envp, room, room_len);
-        return fl_image_end(fl_process(), &image, real(fd, argv, envp), 0);
+        return exec_image(&a);
 }
 
 FL_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[],
                        int flags)
 {
-        int (*real)(int, const char *, char *const[], char *const[], int) = fl_real_execveat();
-        struct fl_image_call image;
+        struct exec_args a = {.kind = EXEC_AT,
+                              .fd = dirfd,
+                              .path = path,
+                              .argv = argv,
+                              .takes_envp = true,
+                              .envp = envp,
+                              .flags = flags};
 
-        if (!real)
-                return missing();
-        FL_ENV_ROOM(room, envp);
-
-        fl_image_begin(fl_process(), &image, FL_CALL_EXEC, path);
-        envp = audit_exec(FL_CALL_EXEC, path, argv, envp, room, room_len);
-        return fl_image_end(fl_process(), &image, real(dirfd, path, argv, envp, flags), 0);
+        return exec_image(&a);
 }
