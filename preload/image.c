@@ -173,7 +173,6 @@ struct exec_args {
         int fd; /* fexecve, execveat */
         const char *path;
         char *const *argv;
-        bool takes_envp;   /* execv and execvp use environ */
         char *const *envp; /* as the caller passed it (Linux takes NULL as empty) */
         int flags;         /* execveat */
 };
@@ -210,65 +209,69 @@ static int call_next_exec(const struct exec_args *a, char *const envp[])
         return missing();
 }
 
-static int exec_image(const struct exec_args *a)
+static int exec_image(const struct exec_args *a, char *const envp[], char **room, size_t room_len)
 {
         struct fl_image_call image;
-        char *const *envp = a->takes_envp ? a->envp : environ;
-        FL_ENV_ROOM(room, envp);
 
         fl_image_begin(fl_process(), &image, FL_CALL_EXEC, a->path);
-        envp = audit_exec(FL_CALL_EXEC, a->path, a->argv, envp, room, a->takes_envp ? room_len : 0);
+        envp = audit_exec(FL_CALL_EXEC, a->path, a->argv, envp, room, room_len);
         return fl_image_end(fl_process(), &image, call_next_exec(a, envp), 0);
+}
+
+/* Room on the stack only where there is an envp to complete: execv and execvp callers include
+ * CLONE_VM children on small stacks that the sanitizers cannot track. */
+static int exec_with_envp(const struct exec_args *a)
+{
+        FL_ENV_ROOM(room, a->envp);
+
+        return exec_image(a, a->envp, room, room_len);
+}
+
+static int exec_with_environ(const struct exec_args *a)
+{
+        return exec_image(a, environ, NULL, 0);
 }
 
 FL_EXPORT int execve(const char *path, char *const argv[], char *const envp[])
 {
-        struct exec_args a = {
-            .kind = EXEC_VE, .path = path, .argv = argv, .takes_envp = true, .envp = envp};
+        struct exec_args a = {.kind = EXEC_VE, .path = path, .argv = argv, .envp = envp};
 
-        return exec_image(&a);
+        return exec_with_envp(&a);
 }
 
 FL_EXPORT int execv(const char *path, char *const argv[])
 {
         struct exec_args a = {.kind = EXEC_V, .path = path, .argv = argv};
 
-        return exec_image(&a);
+        return exec_with_environ(&a);
 }
 
 FL_EXPORT int execvp(const char *file, char *const argv[])
 {
         struct exec_args a = {.kind = EXEC_VP, .path = file, .argv = argv};
 
-        return exec_image(&a);
+        return exec_with_environ(&a);
 }
 
 FL_EXPORT int execvpe(const char *file, char *const argv[], char *const envp[])
 {
-        struct exec_args a = {
-            .kind = EXEC_VPE, .path = file, .argv = argv, .takes_envp = true, .envp = envp};
+        struct exec_args a = {.kind = EXEC_VPE, .path = file, .argv = argv, .envp = envp};
 
-        return exec_image(&a);
+        return exec_with_envp(&a);
 }
 
 FL_EXPORT int fexecve(int fd, char *const argv[], char *const envp[])
 {
-        struct exec_args a = {
-            .kind = EXEC_F, .fd = fd, .argv = argv, .takes_envp = true, .envp = envp};
+        struct exec_args a = {.kind = EXEC_F, .fd = fd, .argv = argv, .envp = envp};
 
-        return exec_image(&a);
+        return exec_with_envp(&a);
 }
 
 FL_EXPORT int execveat(int dirfd, const char *path, char *const argv[], char *const envp[],
                        int flags)
 {
-        struct exec_args a = {.kind = EXEC_AT,
-                              .fd = dirfd,
-                              .path = path,
-                              .argv = argv,
-                              .takes_envp = true,
-                              .envp = envp,
-                              .flags = flags};
+        struct exec_args a = {
+            .kind = EXEC_AT, .fd = dirfd, .path = path, .argv = argv, .envp = envp, .flags = flags};
 
-        return exec_image(&a);
+        return exec_with_envp(&a);
 }
