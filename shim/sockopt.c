@@ -1,6 +1,6 @@
-/* setsockopt, bind, listen: pass-through, recorded. What the program set is noted only after the
- * kernel accepted it (the value is read then, never before); the go profile acts before bind and
- * on listen's backlog. */
+/* setsockopt, bind, listen: pass-through, recorded (setsockopt only for the options that matter).
+ * What the program set is noted only after the kernel accepted it (the value is read then, never
+ * before); the go profile acts before bind and on listen's backlog. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
@@ -75,7 +75,10 @@ int fl_setsockopt(struct fl_shim *shim, int fd, int level, int name, const void 
         int result = shim->sys->setsockopt(fd, level, name, value, len);
         int saved = errno;
 
-        if (shim->config.mode == FL_MODE_OFF)
+        /* Only the options the go profile and the per-fd state care about are noted and
+         * recorded; the rest (TCP_NODELAY, TCP_CORK: per request in servers such as nginx) are
+         * pure pass-through, not decisions. */
+        if (shim->config.mode == FL_MODE_OFF || !watched_option(level, name))
                 return result;
         fill(&record, FL_CALL_SETSOCKOPT, fd);
         record.protocol = level;
