@@ -100,23 +100,55 @@ Test(fdinfo, kinds)
         cr_expect_eq(fl_fd_kind_of_link("anon_inode:[timerfd]"), FL_KIND_ANON);
 }
 
-Test(audit, list_fds)
-{
-        int fds[FL_AUDIT_MAX_FDS], n, e = eventfd(0, 0);
-        bool found = false;
+struct listing {
+        int n, fds[2048];
+};
 
-        n = fl_audit_list_fds(fds, FL_AUDIT_MAX_FDS);
-        for (int i = 0; i < n; i++) {
-                cr_expect(fds[i] >= 3);
+static void note_fd(int fd, void *ctx)
+{
+        struct listing *l = ctx;
+
+        if (l->n < 2048)
+                l->fds[l->n++] = fd;
+}
+
+static bool listed(const struct listing *l, int fd)
+{
+        for (int i = 0; i < l->n; i++)
+                if (l->fds[i] == fd)
+                        return true;
+        return false;
+}
+
+Test(audit, each_fd)
+{
+        static struct listing l;
+        int e = eventfd(0, 0);
+
+        cr_expect_eq(fl_audit_each_fd(note_fd, &l), l.n);
+        for (int i = 0; i < l.n; i++) {
+                cr_expect(l.fds[i] >= 3);
                 if (i > 0)
-                        cr_expect(fds[i] > fds[i - 1], "ascending");
-                found |= fds[i] == e;
+                        cr_expect(l.fds[i] > l.fds[i - 1], "ascending");
         }
-        cr_expect(found, "eventfd %d listed", e);
+        cr_expect(listed(&l, e), "eventfd %d listed", e);
         close(e);
-        n = fl_audit_list_fds(fds, FL_AUDIT_MAX_FDS);
-        for (int i = 0; i < n; i++)
-                cr_expect_neq(fds[i], e, "closed fd listed");
+        l.n = 0;
+        fl_audit_each_fd(note_fd, &l);
+        cr_expect(!listed(&l, e), "closed fd listed");
+}
+
+/* No cap: every one of 600 fds is listed, the last one included. */
+Test(audit, each_fd_has_no_cap)
+{
+        static struct listing l;
+        int last = -1;
+
+        for (int i = 0; i < 600; i++)
+                last = dup(0);
+        cr_assert_geq(last, 600);
+        cr_expect_geq(fl_audit_each_fd(note_fd, &l), 600);
+        cr_expect(listed(&l, last), "fd %d not listed (%d listed)", last, l.n);
 }
 
 Test(audit_env, completes_only_what_is_missing)
