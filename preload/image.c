@@ -9,6 +9,7 @@
 
 #include "audit.h"
 #include "audit_env.h"
+#include "env_room.h"
 #include "ids.h"
 #include "image.h"
 #include "process.h"
@@ -20,10 +21,46 @@
 
 extern char **environ;
 
-/* The parent's side of the audit, and the library carried on in envp (shim/audit_env.h). room is
- * the caller's stack array of room_len entries. */
+/* Room for envp plus the entries carried into it: on the wrapper's stack up to FL_ENV_STACK_WORDS
+ * pointers, mapped beyond (shim/env_room.h: a thread's stack may be 128 KiB). room NULL: none. */
+struct env_room {
+        struct fl_carry plan;
+        char **room;
+};
+
+static size_t env_plan(char *const envp[], struct fl_carry *plan)
+{
+        /* A bad envp is left for the kernel to refuse. */
+        if (fl_process()->config.mode == FL_MODE_OFF || !fl_vector_readable(envp)) {
+                plan->words = 0;
+                return 0;
+        }
+        return fl_audit_env_plan(envp, plan);
+}
+
+static char **env_room_take(const struct fl_carry *plan, char **stack)
+{
+        if (plan->words == 0)
+                return NULL;
+        return plan->words <= FL_ENV_STACK_WORDS ? stack : fl_env_room_map(plan->words);
+}
+
+static void env_room_release(const struct env_room *r)
+{
+        if (r->room && r->plan.words > FL_ENV_STACK_WORDS)
+                fl_env_room_unmap(r->room, r->plan.words);
+}
+
+#define FL_ENV_ROOM(name, envp)                                                                    \
+        struct env_room name;                                                                      \
+        char *name##_stack[env_plan(envp, &name.plan) > 0 && name.plan.words <= FL_ENV_STACK_WORDS \
+                               ? name.plan.words                                                   \
+                               : 1];                                                               \
+        name.room = env_room_take(&name.plan, name##_stack)
+
+/* The parent's side of the audit, and the library carried on in envp (shim/audit_env.h). */
 static char *const *audit_exec(enum fl_call call, const char *program, char *const argv[],
-                               char *const envp[], char **room, size_t room_len)
+                               char *const envp[], const struct env_room *room)
 {
         struct fl_shim *shim = fl_process();
 
@@ -31,16 +68,8 @@ static char *const *audit_exec(enum fl_call call, const char *program, char *con
             !fl_vector_readable(envp))
                 return envp;
         fl_audit_exec(shim, call, program, argv, envp);
-        return fl_audit_env_complete(envp, room, room_len);
+        return room && room->room ? fl_audit_env_complete(envp, &room->plan, room->room) : envp;
 }
-
-/* Room for envp plus the entries to add, on the wrapper's stack (no malloc in a vfork child). A
- * bad envp is left for the kernel to refuse. */
-#define FL_ENV_ROOM(name, envp)                                                                    \
-        size_t name##_len = fl_process()->config.mode != FL_MODE_OFF && fl_vector_readable(envp)   \
-                                ? fl_audit_env_room(envp)                                          \
-                                : 0;                                                               \
-        char *name[name##_len ? name##_len : 1]
 
 static int missing(void)
 {
@@ -102,9 +131,10 @@ static int spawn_locked(enum fl_call call, fl_spawn_fn real, pid_t *pid, const c
         FL_ENV_ROOM(room, envp);
 
         fl_image_begin(fl_process(), &image, call, path);
-        envp = audit_exec(call, path, argv, envp, room, room_len);
+        envp = audit_exec(call, path, argv, envp, &room);
         fl_audit_spawn_dup2s(fl_process(), actions);
         err = real(&child, path, actions, attr, argv, envp);
+        env_room_release(&room);
         if (pid && err == 0)
                 *pid = child;
         errno = err;
@@ -157,15 +187,16 @@ FL_EXPORT FILE *popen(const char *command, const char *mode)
                 return NULL;
         }
         fl_image_begin(fl_process(), &image, FL_CALL_POPEN, command);
-        audit_exec(FL_CALL_POPEN, command, NULL, environ, NULL, 0);
+        audit_exec(FL_CALL_POPEN, command, NULL, environ, NULL);
         stream = real(command, mode);
         fl_image_end(fl_process(), &image, stream ? 0 : -1, 0);
         return stream;
 }
 
-/* The exec family: one path for all six, so that each takes the lock, records and audits the same
- * way. Only execve, execvpe, fexecve and execveat take an envp, and only there is the library
- * carried on when the program's envp dropped it. */
+/* The exec family: one path for all six, so that each takes the lock, records, audits and carries
+ * the library the same way. execv and execvp pass environ: when the program removed the library
+ * from it (unsetenv, clearenv), they become execve and execvpe with environ completed, exactly what
+ * glibc's execv and execvp do with environ. */
 enum exec_kind { EXEC_VE, EXEC_V, EXEC_VP, EXEC_VPE, EXEC_F, EXEC_AT };
 
 struct exec_args {
@@ -177,9 +208,15 @@ struct exec_args {
         int flags;         /* execveat */
 };
 
-static int call_next_exec(const struct exec_args *a, char *const envp[])
+static int call_next_exec(const struct exec_args *a, char *const envp[], bool completed)
 {
-        switch (a->kind) {
+        enum exec_kind kind = a->kind;
+
+        if (completed && kind == EXEC_V)
+                kind = EXEC_VE;
+        else if (completed && kind == EXEC_VP)
+                kind = EXEC_VPE;
+        switch (kind) {
         case EXEC_VE: {
                 int (*real)(const char *, char *const[], char *const[]) = fl_real_execve();
                 return real ? real(a->path, a->argv, envp) : missing();
@@ -209,27 +246,34 @@ static int call_next_exec(const struct exec_args *a, char *const envp[])
         return missing();
 }
 
-static int exec_image(const struct exec_args *a, char *const envp[], char **room, size_t room_len)
+static int exec_image(const struct exec_args *a, char *const envp[], const struct env_room *room)
 {
         struct fl_image_call image;
+        char *const *passed;
+        int result;
 
         fl_image_begin(fl_process(), &image, FL_CALL_EXEC, a->path);
-        envp = audit_exec(FL_CALL_EXEC, a->path, a->argv, envp, room, room_len);
-        return fl_image_end(fl_process(), &image, call_next_exec(a, envp), 0);
+        passed = audit_exec(FL_CALL_EXEC, a->path, a->argv, envp, room);
+        result = call_next_exec(a, passed, passed != envp);
+        env_room_release(room);
+        return fl_image_end(fl_process(), &image, result, 0);
 }
 
-/* Room on the stack only where there is an envp to complete: execv and execvp callers include
- * CLONE_VM children on small stacks that the sanitizers cannot track. */
+/* Room on the stack only when something is missing (a VLA of one pointer otherwise): execv and
+ * execvp callers include CLONE_VM children on small stacks. */
 static int exec_with_envp(const struct exec_args *a)
 {
         FL_ENV_ROOM(room, a->envp);
 
-        return exec_image(a, a->envp, room, room_len);
+        return exec_image(a, a->envp, &room);
 }
 
 static int exec_with_environ(const struct exec_args *a)
 {
-        return exec_image(a, environ, NULL, 0);
+        char *const *envp = environ;
+        FL_ENV_ROOM(room, envp);
+
+        return exec_image(a, envp, &room);
 }
 
 FL_EXPORT int execve(const char *path, char *const argv[], char *const envp[])

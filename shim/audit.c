@@ -14,6 +14,7 @@
 #include "inherit.h"
 #include "ring_reader.h"
 #include "safecopy.h"
+#include "text_record.h"
 
 struct dirent64_head {
         uint64_t ino;
@@ -37,22 +38,11 @@ static int parse_fd_name(const char *name)
         return fd;
 }
 
-static void insert_sorted(int *fds, int *n, int fd)
+/* Raw syscalls: the library's own open/close wrappers must not see (or record) the listing. Read in
+ * chunks, each fd handed on as it comes: no table, so no cap on how many. */
+static int each_from_proc(fl_audit_fd_fn each, void *ctx)
 {
-        int i = *n;
-
-        while (i > 0 && fds[i - 1] > fd) {
-                fds[i] = fds[i - 1];
-                i--;
-        }
-        fds[i] = fd;
-        (*n)++;
-}
-
-/* Raw syscalls: the library's own open/close wrappers must not see (or record) the listing. */
-static int list_from_proc(int *fds, int max)
-{
-        char buf[2048];
+        char buf[1024];
         int n = 0;
         long got;
         int dir =
@@ -66,24 +56,31 @@ static int list_from_proc(int *fds, int max)
                         int fd = parse_fd_name(d->name);
 
                         pos += d->reclen;
-                        if (fd >= 3 && fd != dir && n < max)
-                                insert_sorted(fds, &n, fd);
+                        if (fd >= 3 && fd != dir) {
+                                n++;
+                                if (each)
+                                        each(fd, ctx);
+                        }
                 }
         }
         syscall(SYS_close, dir);
-        return got < 0 ? -1 : n;
+        return got < 0 && n == 0 ? -1 : n;
 }
 
-int fl_audit_list_fds(int *fds, int max)
+int fl_audit_each_fd(fl_audit_fd_fn each, void *ctx)
 {
         int saved = errno;
-        int n = list_from_proc(fds, max);
+        int n = each_from_proc(each, ctx);
 
         if (n < 0) {
                 n = 0;
-                for (int fd = 3; fd < FL_AUDIT_SCAN_MAX && n < max; fd++)
-                        if (syscall(SYS_fcntl, fd, F_GETFD) >= 0)
-                                fds[n++] = fd;
+                for (int fd = 3; fd < FL_AUDIT_SCAN_MAX; fd++) {
+                        if (syscall(SYS_fcntl, fd, F_GETFD) < 0)
+                                continue;
+                        n++;
+                        if (each)
+                                each(fd, ctx);
+                }
         }
         errno = saved;
         return n;
@@ -104,10 +101,12 @@ static void fill_fd_record(struct fl_record *record, int fd, const struct fl_fdi
         record->type = info->type;
         record->fd2 = info->local_port;
         record->result = -1;
-        memcpy(record->text, info->text, sizeof(record->text));
 }
 
 /* ---- the parent's side ---- */
+
+/* The argv as a label: bounded, so that the exec path's stack stays small. */
+#define ARGV_TEXT 512
 
 static void join_argv(char *text, const char *program, char *const argv[])
 {
@@ -115,23 +114,24 @@ static void join_argv(char *text, const char *program, char *const argv[])
 
         text[0] = '\0';
         if (!argv) {
-                fl_safe_copy_string(text, FL_RECORD_TEXT, program);
+                fl_safe_copy_string(text, ARGV_TEXT, program);
                 return;
         }
-        for (size_t i = 0; argv[i] && used + 1 < FL_RECORD_TEXT; i++) {
+        for (size_t i = 0; argv[i] && used + 1 < ARGV_TEXT; i++) {
                 if (i > 0)
                         text[used++] = ' ';
-                used += fl_safe_copy_string(text + used, FL_RECORD_TEXT - used, argv[i]);
+                used += fl_safe_copy_string(text + used, ARGV_TEXT - used, argv[i]);
         }
 }
 
-static void emit_raw_ids(struct fl_shim *shim, struct fl_record *record, enum fl_decision decision)
+static void emit_raw_ids(struct fl_shim *shim, struct fl_record *record, enum fl_decision decision,
+                         const char *text)
 {
         /* Ids now, not when emit fills them: the exec that follows may be a vfork child's, and
          * fl_ids asks the kernel while one may run. */
         record->pid = (int32_t)fl_ids_pid();
         record->tid = (int32_t)fl_ids_tid();
-        fl_shim_decide(shim, record, decision);
+        fl_text_record_decide(shim, record, decision, text);
 }
 
 static bool only_forklock_marked(const struct fl_shim *shim, int fd)
@@ -178,7 +178,22 @@ static void audit_parent_fd(struct fl_shim *shim, enum fl_call call,
         if (reason == FL_PASS_NONE && has_intent(shim, fd))
                 reason = FL_PASS_INTENT;
         fill_fd_record(&record, fd, &info, FL_AUDIT_PARENT, reason);
-        emit_raw_ids(shim, &record, reason == FL_PASS_NONE ? FL_DEC_LEAK : FL_DEC_PASSED);
+        emit_raw_ids(shim, &record, reason == FL_PASS_NONE ? FL_DEC_LEAK : FL_DEC_PASSED,
+                     info.text);
+}
+
+struct parent_scan {
+        struct fl_shim *shim;
+        enum fl_call call;
+        const struct fl_inherit_env *env;
+        pid_t pid;
+};
+
+static void audit_parent_each(int fd, void *ctx)
+{
+        const struct parent_scan *scan = ctx;
+
+        audit_parent_fd(scan->shim, scan->call, scan->env, scan->pid, fd);
 }
 
 void fl_audit_exec(struct fl_shim *shim, enum fl_call call, const char *program, char *const argv[],
@@ -186,9 +201,9 @@ void fl_audit_exec(struct fl_shim *shim, enum fl_call call, const char *program,
 {
         struct fl_inherit_env env;
         struct fl_record record;
-        int fds[FL_AUDIT_MAX_FDS];
-        int n, saved = errno;
-        pid_t pid = fl_ids_pid();
+        char text[ARGV_TEXT];
+        struct parent_scan scan = {shim, call, &env, fl_ids_pid()};
+        int saved = errno;
 
         if (shim->config.mode == FL_MODE_OFF || !shim->emit)
                 return;
@@ -199,11 +214,9 @@ void fl_audit_exec(struct fl_shim *shim, enum fl_call call, const char *program,
         record.fd = -1;
         record.fd2 = call;
         record.result = -1;
-        join_argv(record.text, program, argv);
-        emit_raw_ids(shim, &record, FL_DEC_NONE);
-        n = fl_audit_list_fds(fds, FL_AUDIT_MAX_FDS);
-        for (int i = 0; i < n; i++)
-                audit_parent_fd(shim, call, &env, pid, fds[i]);
+        join_argv(text, program, argv);
+        emit_raw_ids(shim, &record, FL_DEC_NONE, text);
+        fl_audit_each_fd(audit_parent_each, &scan);
         errno = saved;
 }
 
@@ -211,12 +224,12 @@ void fl_audit_exec(struct fl_shim *shim, enum fl_call call, const char *program,
  * source. Part of the ARGV group just written, so the new image matches them by fd and inode. */
 void fl_audit_spawn_dup2s(struct fl_shim *shim, const void *actions)
 {
-        struct fl_spawn_dup2 dup2s[FL_AUDIT_MAX_FDS];
+        struct fl_spawn_dup2 dup2s[FL_SPAWN_ACTIONS_MAX];
         int n, saved = errno;
 
         if (shim->config.mode == FL_MODE_OFF || !shim->emit || !actions)
                 return;
-        n = fl_spawn_actions_dup2s(actions, dup2s, FL_AUDIT_MAX_FDS);
+        n = fl_spawn_actions_dup2s(actions, dup2s, FL_SPAWN_ACTIONS_MAX);
         for (int i = 0; i < n; i++) {
                 struct fl_fdinfo info;
                 struct fl_record record;
@@ -224,20 +237,35 @@ void fl_audit_spawn_dup2s(struct fl_shim *shim, const void *actions)
                 if (fl_fdinfo_describe(dup2s[i].fd, &info) < 0)
                         continue;
                 fill_fd_record(&record, dup2s[i].newfd, &info, FL_AUDIT_PARENT, FL_PASS_SPAWN_DUP2);
-                emit_raw_ids(shim, &record, FL_DEC_PASSED);
+                emit_raw_ids(shim, &record, FL_DEC_PASSED, info.text);
         }
         errno = saved;
 }
 
 /* ---- the child's side ---- */
 
+/* The parent's records of the group that started this image, as far as they fit; a group with more
+ * (a parent with that many inheritable fds) is searched in the ring again for the rest. */
+#define PARENT_VIEW_CACHE 256
+
+struct parent_fd {
+        int fd;
+        uint8_t decision, reason;
+        uint64_t ino;
+};
+
 struct parent_view {
         int n;
-        struct {
-                int fd;
-                uint8_t decision, reason;
-                uint64_t ino;
-        } fds[FL_AUDIT_MAX_FDS];
+        bool overflow;
+        struct parent_fd fds[PARENT_VIEW_CACHE];
+};
+
+/* One pass's question: with fd < 0, fill the view; else the latest record of fd with ino. */
+struct parent_query {
+        int fd;
+        uint64_t ino;
+        bool found;
+        struct parent_fd answer;
 };
 
 static bool starts_group(const struct fl_record *r, pid_t self, pid_t parent)
@@ -247,15 +275,33 @@ static bool starts_group(const struct fl_record *r, pid_t self, pid_t parent)
         return r->fd2 == FL_CALL_EXEC ? r->pid == self : r->pid == parent;
 }
 
+static void note_parent_fd(struct parent_view *view, struct parent_query *q,
+                           const struct fl_record *r)
+{
+        struct parent_fd fd = {r->fd, r->decision, (uint8_t)r->flags_asked, r->ino};
+
+        if (q->fd >= 0) {
+                if (r->fd == q->fd && r->ino == q->ino) {
+                        q->found = true;
+                        q->answer = fd;
+                }
+        } else if (view->n < PARENT_VIEW_CACHE) {
+                view->fds[view->n++] = fd;
+        } else {
+                view->overflow = true;
+        }
+}
+
 /* The latest ARGV group that started this image: an exec by this pid, or a spawn by the parent. */
 static void read_parent_view(const struct fl_ring *ring, pid_t self, pid_t parent,
-                             struct parent_view *view)
+                             struct parent_view *view, struct parent_query *q)
 {
         struct fl_ring_reader reader;
         struct fl_record r;
         int32_t gpid = 0, gtid = 0;
 
         view->n = 0;
+        view->overflow = false;
         if (!ring->hdr || fl_ring_reader_attach(&reader, ring) < 0)
                 return;
         while (fl_ring_reader_next(&reader, &r) == 1) {
@@ -263,25 +309,34 @@ static void read_parent_view(const struct fl_ring *ring, pid_t self, pid_t paren
                         gpid = r.pid;
                         gtid = r.tid;
                         view->n = 0;
+                        view->overflow = false;
+                        q->found = false;
                 } else if (r.call == FL_CALL_INHERIT && r.aux == FL_AUDIT_PARENT && gpid &&
-                           r.pid == gpid && r.tid == gtid && view->n < FL_AUDIT_MAX_FDS) {
-                        view->fds[view->n].fd = r.fd;
-                        view->fds[view->n].decision = r.decision;
-                        view->fds[view->n].reason = (uint8_t)r.flags_asked;
-                        view->fds[view->n].ino = r.ino;
-                        view->n++;
+                           r.pid == gpid && r.tid == gtid) {
+                        note_parent_fd(view, q, &r);
                 }
         }
         fl_ring_reader_close(&reader);
 }
 
-static enum fl_pass_reason parent_said(const struct parent_view *view, int fd, uint64_t ino)
+static enum fl_pass_reason said(const struct parent_fd *fd)
 {
+        return fd->decision == FL_DEC_PASSED ? fd->reason : FL_PASS_NONE;
+}
+
+static enum fl_pass_reason parent_said(const struct fl_ring *ring, struct parent_view *view,
+                                       pid_t self, pid_t parent, int fd, uint64_t ino)
+{
+        static struct parent_view unused; /* constructor only: one thread */
+        struct parent_query q = {.fd = fd, .ino = ino};
+
         for (int i = view->n - 1; i >= 0; i--)
                 if (view->fds[i].fd == fd && view->fds[i].ino == ino)
-                        return view->fds[i].decision == FL_DEC_PASSED ? view->fds[i].reason
-                                                                      : FL_PASS_NONE;
-        return FL_PASS_NONE;
+                        return said(&view->fds[i]);
+        if (!view->overflow)
+                return FL_PASS_NONE;
+        read_parent_view(ring, self, parent, &unused, &q);
+        return q.found ? said(&q.answer) : FL_PASS_NONE;
 }
 
 static void keep_passing(int fd, uint64_t ino)
@@ -297,6 +352,7 @@ static void keep_passing(int fd, uint64_t ino)
 static void emit_start(struct fl_shim *shim, const char *program, pid_t parent, int inherited)
 {
         struct fl_record record;
+        char text[FL_FDINFO_TEXT];
 
         memset(&record, 0, sizeof(record));
         record.call = FL_CALL_START;
@@ -304,54 +360,64 @@ static void emit_start(struct fl_shim *shim, const char *program, pid_t parent, 
         record.fd2 = -1;
         record.child_pid = parent;
         record.result = inherited;
-        fl_safe_copy_string(record.text, sizeof(record.text), program ? program : "");
-        fl_shim_decide(shim, &record, FL_DEC_NONE);
+        fl_safe_copy_string(text, sizeof(text), program ? program : "");
+        fl_text_record_decide(shim, &record, FL_DEC_NONE, text);
 }
 
-static void audit_child_fds(struct fl_shim *shim, const struct fl_ring *ring, char *const envp[],
-                            const int *fds, int n, pid_t self, pid_t parent)
-{
-        static struct parent_view view; /* constructor only: one thread */
+struct child_scan {
+        struct fl_shim *shim;
+        const struct fl_ring *ring;
         struct fl_inherit_env env;
+        struct parent_view *view;
+        pid_t self, parent;
+};
 
-        fl_inherit_from_envp(&env, envp);
-        read_parent_view(ring, self, parent, &view);
-        for (int i = 0; i < n; i++) {
-                struct fl_fdinfo info;
-                struct fl_record record;
-                enum fl_pass_reason reason;
+static void audit_child_fd(int fd, void *ctx)
+{
+        struct child_scan *scan = ctx;
+        struct fl_shim *shim = scan->shim;
+        struct fl_fdinfo info;
+        struct fl_record record;
+        enum fl_pass_reason reason;
 
-                /* exec closed every close-on-exec fd: one marked now was opened after it, by
-                 * a constructor that ran before this one (libcap's, in systemd's tools). */
-                if ((shim->sys->fcntl_int(fds[i], F_GETFD, 0) & FD_CLOEXEC) ||
-                    fl_fdinfo_describe(fds[i], &info) < 0)
-                        continue;
-                reason = fl_inherit_convention(&env, self, fds[i], info.type, info.local_port);
-                if (reason == FL_PASS_NONE)
-                        reason = parent_said(&view, fds[i], info.ino);
-                if (reason != FL_PASS_NONE)
-                        keep_passing(fds[i], info.ino);
-                fill_fd_record(&record, fds[i], &info, FL_AUDIT_CHILD, reason);
-                record.child_pid = parent;
-                fl_shim_decide(shim, &record, reason == FL_PASS_NONE ? FL_DEC_LEAK : FL_DEC_PASSED);
-        }
+        /* exec closed every close-on-exec fd: one marked now was opened after it, by a constructor
+         * that ran before this one (libcap's, in systemd's tools). */
+        if ((shim->sys->fcntl_int(fd, F_GETFD, 0) & FD_CLOEXEC) ||
+            fl_fdinfo_describe(fd, &info) < 0)
+                return;
+        reason = fl_inherit_convention(&scan->env, scan->self, fd, info.type, info.local_port);
+        if (reason == FL_PASS_NONE)
+                reason =
+                    parent_said(scan->ring, scan->view, scan->self, scan->parent, fd, info.ino);
+        if (reason != FL_PASS_NONE)
+                keep_passing(fd, info.ino);
+        fill_fd_record(&record, fd, &info, FL_AUDIT_CHILD, reason);
+        record.child_pid = scan->parent;
+        fl_text_record_decide(shim, &record, reason == FL_PASS_NONE ? FL_DEC_LEAK : FL_DEC_PASSED,
+                              info.text);
 }
 
 void fl_audit_start(struct fl_shim *shim, const struct fl_ring *ring, char *const envp[],
                     const char *program)
 {
-        int fds[FL_AUDIT_MAX_FDS];
+        static struct parent_view view; /* constructor only: one thread */
+        struct child_scan scan = {.shim = shim, .ring = ring, .view = &view};
+        struct parent_query fill = {.fd = -1};
         int n, saved = errno;
-        pid_t self = fl_ids_pid(), parent = (pid_t)syscall(SYS_getppid);
 
         if (shim->config.mode == FL_MODE_OFF)
                 return;
-        n = fl_audit_list_fds(fds, FL_AUDIT_MAX_FDS);
+        scan.self = fl_ids_pid();
+        scan.parent = (pid_t)syscall(SYS_getppid);
+        n = fl_audit_each_fd(NULL, NULL);
         /* START comes first, so that readers know the program of the records that follow. With
          * no inherited fd (the common case) this is the whole cost: a listing and one record. */
-        emit_start(shim, program, parent, n);
-        if (n > 0)
-                audit_child_fds(shim, ring, envp, fds, n, self, parent);
+        emit_start(shim, program, scan.parent, n);
+        if (n > 0) {
+                fl_inherit_from_envp(&scan.env, envp);
+                read_parent_view(ring, scan.self, scan.parent, &view, &fill);
+                fl_audit_each_fd(audit_child_fd, &scan);
+        }
         errno = saved;
 }
 

@@ -18,6 +18,7 @@
  * fd2 = local port (child and parent views) or the creating call (ARGV records), child_pid = the
  * parent pid (child view), text = the fd's description (addresses, path) or the argv.
  * FL_CALL_START: child_pid = parent pid, result = fds inherited, aux = leaks, text = AT_EXECFN.
+ * Texts longer than a record are continued in FL_CALL_TEXT records (shim/text_record.h).
  *
  * Async-signal-safe-ish: no malloc, no stdio, no fd kept open, bounded stack; errno kept. */
 #ifndef FL_AUDIT_H
@@ -28,14 +29,16 @@
 
 enum fl_audit_view { FL_AUDIT_CHILD = 1, FL_AUDIT_PARENT = 2, FL_AUDIT_ARGV = 3 };
 
-/* fds above this are not listed by the fallback scan (no /proc) nor tracked for intent. */
+/* Without /proc, fds are found by fcntl(F_GETFD) below this. */
 #define FL_AUDIT_SCAN_MAX 1024
-/* At most this many inherited fds are audited per image. */
-#define FL_AUDIT_MAX_FDS 256
 
-/* The fds >= 3 open now, ascending: from /proc/self/fd (one fd opened for the listing and closed),
- * or, without /proc, fcntl(F_GETFD) over [3, FL_AUDIT_SCAN_MAX). Returns how many (at most max). */
-int fl_audit_list_fds(int *fds, int max);
+typedef void (*fl_audit_fd_fn)(int fd, void *ctx);
+
+/* Calls each(fd, ctx) (each may be NULL: just count) for every fd >= 3 open now, however many,
+ * ascending: streamed from /proc/self/fd in chunks (one fd opened for the listing and closed,
+ * never passed to each), or, without /proc, fcntl(F_GETFD) over [3, FL_AUDIT_SCAN_MAX). Bounded
+ * stack, no malloc. Returns how many. */
+int fl_audit_each_fd(fl_audit_fd_fn each, void *ctx);
 
 /* The constructor's audit. ring: the process's ring (read for the parent's records). */
 void fl_audit_start(struct fl_shim *shim, const struct fl_ring *ring, char *const envp[],

@@ -46,23 +46,13 @@ enum fl_fd_kind fl_fd_kind_of_link(const char *link)
         return FL_KIND_UNKNOWN;
 }
 
-static void copy_text(char *dst, const char *src)
-{
-        size_t n = strlen(src);
-
-        if (n >= FL_RECORD_TEXT)
-                n = FL_RECORD_TEXT - 1;
-        memcpy(dst, src, n);
-        dst[n] = '\0';
-}
-
-/* a + b + c, truncated to the record's text. */
+/* a + b + c into dst (FL_FDINFO_TEXT bytes: two addresses always fit). */
 static void join3(char *dst, const char *a, const char *b, const char *c)
 {
         size_t used = 0;
 
         for (const char *parts[] = {a, b, c}, **p = parts; p < parts + 3; p++)
-                for (const char *s = *p; *s && used + 1 < FL_RECORD_TEXT; s++)
+                for (const char *s = *p; *s && used + 1 < FL_FDINFO_TEXT; s++)
                         dst[used++] = *s;
         dst[used] = '\0';
 }
@@ -108,7 +98,7 @@ static void describe_socket(int fd, struct fl_fdinfo *info)
 {
         struct sockaddr_storage local, peer;
         socklen_t llen = sizeof(local), plen = sizeof(peer), olen = sizeof(int);
-        char ltext[FL_RECORD_TEXT], ptext[FL_RECORD_TEXT];
+        char ltext[FL_ADDR_TEXT], ptext[FL_ADDR_TEXT];
         int value = 0;
 
         memset(&local, 0, sizeof(local));
@@ -125,25 +115,24 @@ static void describe_socket(int fd, struct fl_fdinfo *info)
                 llen = 0;
         fl_addr_text(ltext, sizeof(ltext), (struct sockaddr *)&local, llen);
         if (strcmp(ltext, "unix:") == 0)
-                copy_text(ltext, "unix:(unnamed)");
+                strcpy(ltext, "unix:(unnamed)");
         info->local_port = port_of(&local);
         if (getpeername(fd, (struct sockaddr *)&peer, &plen) == 0) {
                 info->state |= FL_STATE_CONNECTED;
                 fl_addr_text(ptext, sizeof(ptext), (struct sockaddr *)&peer, plen);
                 if (strcmp(ptext, "unix:") == 0)
-                        copy_text(ptext, "unix:(unnamed)");
+                        strcpy(ptext, "unix:(unnamed)");
                 join3(info->text, ltext, " <- ", ptext);
                 return;
         }
-        copy_text(info->text, ltext);
+        join3(info->text, ltext, "", "");
 }
 
 static void describe_other(int fd, const struct stat *st, struct fl_fdinfo *info)
 {
-        char link[256];
+        const char *link = info->text;
 
-        fd_link(fd, link, sizeof(link));
-        copy_text(info->text, link);
+        fd_link(fd, info->text, sizeof(info->text));
         if (S_ISFIFO(st->st_mode))
                 info->kind = fl_fd_kind_of_link(link) == FL_KIND_PIPE || !link[0] ? FL_KIND_PIPE
                                                                                   : FL_KIND_FIFO;

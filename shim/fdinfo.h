@@ -5,6 +5,7 @@
 #ifndef FL_FDINFO_H
 #define FL_FDINFO_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -33,14 +34,20 @@ enum fl_fd_state {
         FL_STATE_CONNECTED = 1u << 1,
 };
 
+/* A path (PATH_MAX, with the kernel's " (deleted)"), or two socket addresses. */
+#define FL_FDINFO_TEXT (PATH_MAX + 32)
+/* One socket address: "unix:" and 108 bytes of path, or "[IPv6]:port". */
+#define FL_ADDR_TEXT 128
+
 struct fl_fdinfo {
         enum fl_fd_kind kind;
         uint64_t ino;
         int family, type; /* sockets */
         unsigned state;   /* enum fl_fd_state bits */
         int local_port;   /* INET/INET6, host order; 0 otherwise */
-        /* "127.0.0.1:8080 <- 127.0.0.1:51234", "unix:/run/x", "/etc/passwd", "[eventfd]" */
-        char text[FL_RECORD_TEXT];
+        /* "127.0.0.1:8080 <- 127.0.0.1:51234", "unix:/run/x", "/etc/passwd", "[eventfd]": never
+         * cut (records carry the rest in FL_CALL_TEXT continuations, shim/text_record.h) */
+        char text[FL_FDINFO_TEXT];
 };
 
 /* -1 when fd is not open (errno kept); else 0 and *info filled. */

@@ -13,6 +13,7 @@
 #include "inherit.h"
 #include "ring.h"
 #include "ring_reader.h"
+#include "text_record.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -284,6 +285,7 @@ struct report {
         struct map programs, origins, parents;
         /* Parent's side groups (an ARGV record and the fd records after it, same pid/tid). */
         struct map open_group, last_exec, last_spawn;
+        char **texts;         /* record -> its text with continuations, or NULL: its own */
         uint32_t *group_of;   /* record -> index of its ARGV record + 1, 0 for none */
         uint8_t *group_state; /* per ARGV record: 1 confirmed by a START, 2 the exec failed */
         pid_t self;
@@ -321,25 +323,90 @@ static int load_records(struct report *rep, const char *path)
         return 0;
 }
 
+/* ---- long texts: a record and its FL_CALL_TEXT continuations (shim/text_record.h) ---- */
+
+static const char *text_of(const struct report *rep, const struct fl_record *r)
+{
+        const char *full = rep->texts ? rep->texts[r - rep->records] : NULL;
+
+        return full ? full : r->text;
+}
+
+/* The record with this seq, before index `before`: records come oldest first. */
+static const struct fl_record *record_by_seq(const struct report *rep, size_t before, uint64_t seq)
+{
+        size_t lo = 0, hi = before;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (rep->records[mid].seq < seq)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        if (lo < before && rep->records[lo].seq == seq)
+                return &rep->records[lo];
+        for (size_t i = before; i-- > 0;) /* not sorted there: a reader's stale record */
+                if (rep->records[i].seq == seq)
+                        return &rep->records[i];
+        return NULL;
+}
+
+static void append_chunk(struct report *rep, const struct fl_record *base, const char *chunk)
+{
+        char **full = &rep->texts[base - rep->records];
+        size_t had = *full ? strlen(*full) : strnlen(base->text, FL_RECORD_TEXT);
+        size_t add = strnlen(chunk, FL_RECORD_TEXT);
+        char *more = realloc(*full, had + add + 1);
+
+        if (!more)
+                return;
+        if (!*full)
+                memcpy(more, base->text, had);
+        memcpy(more + had, chunk, add);
+        more[had + add] = '\0';
+        *full = more;
+}
+
+static int assemble_texts(struct report *rep)
+{
+        rep->texts = calloc(rep->count + 1, sizeof(*rep->texts));
+        if (!rep->texts)
+                return -1;
+        for (size_t i = 0; i < rep->count; i++) {
+                const struct fl_record *r = &rep->records[i], *base;
+                uint64_t seq = fl_text_record_continues(r);
+
+                if (seq && (base = record_by_seq(rep, i, seq)) && base->call != FL_CALL_TEXT)
+                        append_chunk(rep, base, r->text);
+        }
+        return 0;
+}
+
 static const char *program_of(struct report *rep, int32_t pid)
 {
         size_t *at = pid > 0 ? map_slot(&rep->programs, (uint64_t)pid, 0) : NULL;
 
         if (at)
-                return rep->records[*at].text[0] ? rep->records[*at].text : "?";
+                return rep->records[*at].text[0] ? text_of(rep, &rep->records[*at]) : "?";
         return pid == rep->self ? "forklock-audit" : "?";
 }
 
 /* The image an fd reached: its START, or for the parent's view the exec'd path (first word). */
 static const char *reached_program(struct report *rep, const struct fl_record *r)
 {
-        static char first[FL_RECORD_TEXT];
+        static char first[PATH_MAX];
+        const char *argv;
         size_t n;
 
         if (r->aux != FL_AUDIT_PARENT || !rep->group_of[r - rep->records])
                 return program_of(rep, r->pid);
-        n = strcspn(rep->records[rep->group_of[r - rep->records] - 1].text, " ");
-        memcpy(first, rep->records[rep->group_of[r - rep->records] - 1].text, n);
+        argv = text_of(rep, &rep->records[rep->group_of[r - rep->records] - 1]);
+        n = strcspn(argv, " ");
+        if (n >= sizeof(first))
+                n = sizeof(first) - 1;
+        memcpy(first, argv, n);
         first[n] = '\0';
         return first;
 }
@@ -388,7 +455,7 @@ static void print_text(struct report *rep, const struct fl_record *r,
         bool leak = r->decision == FL_DEC_LEAK;
 
         printf("%s: fd %d (%s %s", leak ? "leak" : "passed", r->fd,
-               fl_fd_kind_name((enum fl_fd_kind)r->protocol), r->text);
+               fl_fd_kind_name((enum fl_fd_kind)r->protocol), text_of(rep, r));
         if (is_socket_kind(r->protocol))
                 printf(", %s", state_name(r));
         printf(") reached %s (pid %d) from %s (pid %d)", reached_program(rep, r), r->pid,
@@ -414,7 +481,7 @@ static void print_json(struct report *rep, const struct fl_record *r,
         printf("{\"fd\":%d,\"kind\":", r->fd);
         json_string(fl_fd_kind_name((enum fl_fd_kind)r->protocol));
         printf(",\"description\":");
-        json_string(r->text);
+        json_string(text_of(rep, r));
         printf(",\"state\":");
         if (is_socket_kind(r->protocol))
                 json_string(state_name(r));
@@ -536,6 +603,7 @@ static void report_parent_view(struct report *rep, const struct fl_record *r,
 
         copy.child_pid = parent ? (int32_t)*parent : 0;
         rep->group_of[rep->count] = rep->group_of[r - rep->records];
+        rep->texts[rep->count] = rep->texts[r - rep->records];
         rep->records[rep->count] = copy; /* room: load_records keeps one spare slot */
         report_fd(rep, &rep->records[rep->count], last_leaking_pid);
 }
@@ -590,6 +658,9 @@ static void report_free(struct report *rep)
 
         for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
                 map_free(maps[i]);
+        for (size_t i = 0; rep->texts && i < rep->count; i++) /* [count]: a borrowed copy */
+                free(rep->texts[i]);
+        free(rep->texts);
         free(rep->group_of);
         free(rep->group_state);
         free(rep->records);
@@ -609,7 +680,7 @@ static int report_records(struct report *rep, int status, bool ran)
         map_init(&rep->last_spawn, rep->count / 4 + 16);
         rep->group_of = calloc(rep->count + 1, sizeof(*rep->group_of));
         rep->group_state = calloc(rep->count + 1, 1);
-        if (!rep->group_of || !rep->group_state)
+        if (!rep->group_of || !rep->group_state || assemble_texts(rep) < 0)
                 return 2;
         for (size_t i = 0; i < rep->count; i++) {
                 const struct fl_record *r = &rep->records[i];

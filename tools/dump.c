@@ -2,11 +2,13 @@
  * Exit status: 0 done, 2 bad option or a file that is not a readable ring, 1 output error. */
 #include "lib/dump_format.h"
 #include "ring_reader.h"
+#include "text_record.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,20 +148,94 @@ static int wanted(const struct options *o, const struct fl_record *rec)
         return (!o->pid_set || rec->pid == o->pid) && (o->call < 0 || rec->call == o->call);
 }
 
+/* One pass's records, so that --json can give each record its whole text: a text longer than a
+ * record continues in FL_CALL_TEXT records (shim/text_record.h), merged into the record they
+ * continue when it is in the same pass, shown on their own otherwise. */
+struct batch {
+        struct fl_record *recs;
+        char **texts;
+        size_t n, cap;
+};
+
+static int batch_add(struct batch *b, const struct fl_record *rec)
+{
+        if (b->n == b->cap) {
+                size_t cap = b->cap ? 2 * b->cap : 1024;
+                struct fl_record *more = realloc(b->recs, cap * sizeof(*more));
+
+                if (!more)
+                        return -1;
+                b->recs = more;
+                b->cap = cap;
+        }
+        b->recs[b->n++] = *rec;
+        return 0;
+}
+
+static struct fl_record *batch_find(struct batch *b, size_t before, uint64_t seq)
+{
+        for (size_t i = before; i-- > 0;) /* continuations follow their record closely */
+                if (b->recs[i].seq == seq)
+                        return &b->recs[i];
+        return NULL;
+}
+
+static bool batch_merge(struct batch *b, size_t i)
+{
+        struct fl_record *base = batch_find(b, i, fl_text_record_continues(&b->recs[i]));
+        char **full;
+        size_t had, add;
+        char *more;
+
+        if (!base || base->call == FL_CALL_TEXT)
+                return false;
+        full = &b->texts[base - b->recs];
+        had = *full ? strlen(*full) : strnlen(base->text, FL_RECORD_TEXT);
+        add = strnlen(b->recs[i].text, FL_RECORD_TEXT);
+        if (!(more = realloc(*full, had + add + 1)))
+                return false;
+        if (!*full)
+                memcpy(more, base->text, had);
+        memcpy(more + had, b->recs[i].text, add);
+        more[had + add] = '\0';
+        *full = more;
+        return true;
+}
+
+static void print_one(struct fl_ring_reader *r, const struct options *o, struct counts *n,
+                      const struct fl_record *rec, const char *text)
+{
+        if (!wanted(o, rec))
+                return;
+        n->shown++;
+        n->by_decision[rec->decision < FL_DEC_COUNT ? rec->decision : FL_DEC_COUNT]++;
+        if (o->json)
+                dump_json_line_text(stdout, r, rec, text);
+        else
+                dump_table_row(stdout, r, rec);
+}
+
 static void print_pending(struct fl_ring_reader *r, const struct options *o, struct counts *n)
 {
+        struct batch b = {0};
         struct fl_record rec;
+        bool *merged;
 
-        while (fl_ring_reader_next(r, &rec)) {
-                if (!wanted(o, &rec))
-                        continue;
-                n->shown++;
-                n->by_decision[rec.decision < FL_DEC_COUNT ? rec.decision : FL_DEC_COUNT]++;
-                if (o->json)
-                        dump_json_line(stdout, r, &rec);
-                else
-                        dump_table_row(stdout, r, &rec);
-        }
+        while (fl_ring_reader_next(r, &rec))
+                if (batch_add(&b, &rec) < 0)
+                        break;
+        b.texts = calloc(b.n + 1, sizeof(*b.texts));
+        merged = calloc(b.n + 1, sizeof(*merged));
+        for (size_t i = 0; o->json && b.texts && merged && i < b.n; i++)
+                merged[i] = fl_text_record_continues(&b.recs[i]) && batch_merge(&b, i);
+        for (size_t i = 0; i < b.n; i++)
+                if (!(merged && merged[i]))
+                        print_one(r, o, n, &b.recs[i], b.texts ? b.texts[i] : NULL);
+        for (size_t i = 0; b.texts && i < b.n; i++)
+                free(b.texts[i]);
+        free(b.texts);
+        free(merged);
+        free(b.recs);
         fflush(stdout);
 }
 

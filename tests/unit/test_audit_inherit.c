@@ -100,45 +100,132 @@ Test(fdinfo, kinds)
         cr_expect_eq(fl_fd_kind_of_link("anon_inode:[timerfd]"), FL_KIND_ANON);
 }
 
-Test(audit, list_fds)
-{
-        int fds[FL_AUDIT_MAX_FDS], n, e = eventfd(0, 0);
-        bool found = false;
+struct listing {
+        int n, fds[2048];
+};
 
-        n = fl_audit_list_fds(fds, FL_AUDIT_MAX_FDS);
-        for (int i = 0; i < n; i++) {
-                cr_expect(fds[i] >= 3);
+static void note_fd(int fd, void *ctx)
+{
+        struct listing *l = ctx;
+
+        if (l->n < 2048)
+                l->fds[l->n++] = fd;
+}
+
+static bool listed(const struct listing *l, int fd)
+{
+        for (int i = 0; i < l->n; i++)
+                if (l->fds[i] == fd)
+                        return true;
+        return false;
+}
+
+Test(audit, each_fd)
+{
+        static struct listing l;
+        int e = eventfd(0, 0);
+
+        cr_expect_eq(fl_audit_each_fd(note_fd, &l), l.n);
+        for (int i = 0; i < l.n; i++) {
+                cr_expect(l.fds[i] >= 3);
                 if (i > 0)
-                        cr_expect(fds[i] > fds[i - 1], "ascending");
-                found |= fds[i] == e;
+                        cr_expect(l.fds[i] > l.fds[i - 1], "ascending");
         }
-        cr_expect(found, "eventfd %d listed", e);
+        cr_expect(listed(&l, e), "eventfd %d listed", e);
         close(e);
-        n = fl_audit_list_fds(fds, FL_AUDIT_MAX_FDS);
-        for (int i = 0; i < n; i++)
-                cr_expect_neq(fds[i], e, "closed fd listed");
+        l.n = 0;
+        fl_audit_each_fd(note_fd, &l);
+        cr_expect(!listed(&l, e), "closed fd listed");
+}
+
+/* No cap: every one of 600 fds is listed, the last one included. */
+Test(audit, each_fd_has_no_cap)
+{
+        static struct listing l;
+        int last = -1;
+
+        for (int i = 0; i < 600; i++)
+                last = dup(0);
+        cr_assert_geq(last, 600);
+        cr_expect_geq(fl_audit_each_fd(note_fd, &l), 600);
+        cr_expect(listed(&l, last), "fd %d not listed (%d listed)", last, l.n);
+}
+
+/* "/bin/sh" stands for a library path that resolves, "/nonexistent/..." for one that does not
+ * (as after a chroot). */
+static char *const *complete(char *const envp[], char **room, size_t size)
+{
+        struct fl_carry plan;
+        size_t words = fl_audit_env_plan(envp, &plan);
+
+        cr_assert_leq(words, size);
+        return fl_audit_env_complete(envp, &plan, words ? room : NULL);
 }
 
 Test(audit_env, completes_only_what_is_missing)
 {
-        char *start[] = {"LD_PRELOAD=/lib/libforklock.so", "FORKLOCK_LOG=/r", "FORKLOCK_INHERIT=5",
-                         "HOME=/", NULL};
+        char *start[] = {"LD_PRELOAD=/bin/sh", "FORKLOCK_LOG=/r", "FORKLOCK_INHERIT=5", "HOME=/",
+                         NULL};
         char *bare[] = {"PATH=/bin", NULL};
         char *own[] = {"LD_PRELOAD=/other.so", NULL};
         char *room[8];
+        struct fl_carry plan;
         char *const *out;
 
         fl_audit_env_reset();
         fl_audit_env_save(start);
-        cr_assert_eq(fl_audit_env_room(start), 0, "nothing missing");
-        cr_assert_eq(fl_audit_env_room(bare), 4);
-        out = fl_audit_env_complete(bare, room, 4);
+        cr_assert_eq(fl_audit_env_plan(start, &plan), 0, "nothing missing");
+        cr_assert_eq(fl_audit_env_plan(bare, &plan), 4);
+        out = complete(bare, room, 8);
         cr_expect_str_eq(out[0], "PATH=/bin");
-        cr_expect_str_eq(out[1], "LD_PRELOAD=/lib/libforklock.so");
+        cr_expect_str_eq(out[1], "LD_PRELOAD=/bin/sh");
         cr_expect_str_eq(out[2], "FORKLOCK_LOG=/r");
         cr_expect_null(out[3], "FORKLOCK_INHERIT is not carried");
-        out = fl_audit_env_complete(own, room, fl_audit_env_room(own));
+        out = complete(own, room, 8);
         cr_expect_str_eq(out[0], "LD_PRELOAD=/other.so", "the program's own value is kept");
         cr_expect_str_eq(out[1], "FORKLOCK_LOG=/r");
+        fl_audit_env_reset();
+}
+
+Test(audit_env, only_the_preloaded_paths_that_resolve)
+{
+        char *start[] = {"LD_PRELOAD=/bin/sh /nonexistent/libx.so:libasan.so.8",
+                         "FORKLOCK_MODE=audit", NULL};
+        char *bare[] = {"PATH=/bin", NULL};
+        char *room[64];
+        char *const *out;
+
+        fl_audit_env_reset();
+        fl_audit_env_save(start);
+        out = complete(bare, room, 64);
+        cr_expect_str_eq(out[1], "LD_PRELOAD=/bin/sh libasan.so.8");
+        cr_expect_str_eq(out[2], "FORKLOCK_MODE=audit");
+        cr_expect_null(out[3]);
+        fl_audit_env_reset();
+}
+
+Test(audit_env, nothing_when_the_library_does_not_resolve)
+{
+        char *start[] = {"LD_PRELOAD=/nonexistent/libforklock.so", "FORKLOCK_MODE=audit", NULL};
+        char *bare[] = {"PATH=/bin", NULL};
+        char *room[8];
+        struct fl_carry plan;
+
+        fl_audit_env_reset();
+        fl_audit_env_save(start);
+        cr_expect_eq(fl_audit_env_plan(bare, &plan), 0);
+        cr_expect_eq(complete(bare, room, 8), bare);
+        fl_audit_env_reset();
+}
+
+Test(audit_env, forklock_carry_0_carries_nothing)
+{
+        char *start[] = {"LD_PRELOAD=/bin/sh", "FORKLOCK_CARRY=0", NULL};
+        char *bare[] = {"PATH=/bin", NULL};
+        struct fl_carry plan;
+
+        fl_audit_env_reset();
+        fl_audit_env_save(start);
+        cr_expect_eq(fl_audit_env_plan(bare, &plan), 0);
         fl_audit_env_reset();
 }

@@ -101,10 +101,10 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 
 /* A JSON string: escapes quotes, backslashes and controls; invalid UTF-8 becomes U+FFFD, so the
  * line is always valid JSON whatever the file holds. */
-static void put_json_text(FILE *out, const char *text)
+static void put_json_text(FILE *out, const char *text, size_t max)
 {
         const unsigned char *s = (const unsigned char *)text;
-        size_t n = strnlen(text, FL_RECORD_TEXT);
+        size_t n = strnlen(text, max);
 
         fputc('"', out);
         for (size_t i = 0; i < n;) {
@@ -129,6 +129,12 @@ static void put_json_text(FILE *out, const char *text)
 
 void dump_json_line(FILE *out, const struct fl_ring_reader *r, const struct fl_record *rec)
 {
+        dump_json_line_text(out, r, rec, NULL);
+}
+
+void dump_json_line_text(FILE *out, const struct fl_ring_reader *r, const struct fl_record *rec,
+                         const char *text)
+{
         char num[16];
 
         fprintf(out,
@@ -150,7 +156,10 @@ void dump_json_line(FILE *out, const struct fl_ring_reader *r, const struct fl_r
                 fl_decision_name(rec->decision), rec->decision, rec->family, rec->type,
                 rec->protocol, rec->flags_asked, rec->flags_applied, (unsigned long long)rec->ino,
                 rec->child_pid, rec->aux);
-        put_json_text(out, rec->text);
+        if (text)
+                put_json_text(out, text, strlen(text));
+        else
+                put_json_text(out, rec->text, FL_RECORD_TEXT);
         fputs("}\n", out);
 }
 

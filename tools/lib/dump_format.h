@@ -12,6 +12,9 @@
 void dump_table_heading(FILE *out);
 void dump_table_row(FILE *out, const struct fl_ring_reader *r, const struct fl_record *rec);
 void dump_json_line(FILE *out, const struct fl_ring_reader *r, const struct fl_record *rec);
+/* The same with text in place of rec's own (a text reassembled from its continuations). */
+void dump_json_line_text(FILE *out, const struct fl_ring_reader *r, const struct fl_record *rec,
+                         const char *text);
 /* The summary after the table: reader stats and counts by decision (indexed by decision, the
  * last entry counting out-of-range values). */
 void dump_summary(FILE *out, const struct fl_ring_stats *st, uint64_t shown,
