@@ -31,6 +31,7 @@ enum fl_call {
         FL_CALL_START,   /* constructor of a new image */
         FL_CALL_INHERIT, /* one fd found at start of a new image (audit) */
         FL_CALL_TEXT,    /* the next chunk of a longer record's text (shim/text_record.h) */
+        FL_CALL_WARNING, /* a configuration or ring warning: see FL_WARNING_PART */
         FL_CALL_COUNT
 };
 
@@ -77,6 +78,10 @@ struct fl_record {
 };
 
 _Static_assert(sizeof(struct fl_record) == 128, "ring records are two cache lines");
+
+/* A warning's text is cut into FL_RECORD_TEXT-byte parts, one FL_CALL_WARNING record each, written
+ * in order by one thread: fd = part index, fd2 = number of parts, result = the text's length. */
+#define FL_WARNING_MAX_PARTS 11 /* ceil(FL_WARN_MAX / FL_RECORD_TEXT) */
 
 const char *fl_call_name(enum fl_call call);
 const char *fl_decision_name(enum fl_decision decision);

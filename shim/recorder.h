@@ -7,8 +7,10 @@
 #include "ring.h"
 #include "shim.h"
 
-/* Maps the ring named by log_path (NULL: anonymous shared memory, or when the file is refused) and
- * makes it the destination of shim->emit. ring_text is FORKLOCK_RING. */
+/* Maps the ring named by log_path (NULL: anonymous shared memory, or when the file is refused; a
+ * drop ring when the file belongs to the user this process dropped from) and makes it the
+ * destination of shim->emit and of warnings (fl_warn): records in a ring file; in memory and said
+ * once per process tree (warn_speak.h) without one. ring_text is FORKLOCK_RING. */
 void fl_recorder_start(struct fl_shim *shim, const char *log_path, const char *ring_text);
 
 /* Fills pid and tid, appends to the process's ring. */

@@ -23,6 +23,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "record.h"
 
@@ -83,6 +84,21 @@ int fl_ring_open_anonymous(struct fl_ring *ring, uint32_t capacity);
  * magic, version, record size and file size; its capacity comes from its header. Keeps no fd
  * open. 0, or -1 with one fl_warn line (the caller then falls back to anonymous memory). */
 int fl_ring_open_file(struct fl_ring *ring, const char *path, uint32_t capacity);
+
+#define FL_RING_FOREIGN 1
+
+/* As fl_ring_open_file, but a ring this process may not use because it belongs to another user
+ * (the program dropped privileges: EACCES/EPERM on a file or directory that is not its euid's, or
+ * a file owned by another uid) is expected, not an error: FL_RING_FOREIGN without a warning, the
+ * file's owner in *owner ((uid_t)-1 when even that cannot be seen). */
+int fl_ring_open_mine(struct fl_ring *ring, const char *path, uint32_t capacity, uid_t *owner);
+
+/* The drop ring of an image whose euid is not the owner of the ring at log_path (see ring_drop.c):
+ * <log_path>.drop/<euid>.ring, FL_RING_DROP_CAPACITY records. 0, or -1 (silently: a caller that
+ * did not make a drop directory did not ask for one). */
+#define FL_RING_DROP_CAPACITY 4096u
+#define FL_RING_DROP_SUFFIX   ".drop"
+int fl_ring_open_drop(struct fl_ring *ring, const char *log_path, uid_t owner);
 
 /* Unmaps; the ring becomes "no ring". */
 void fl_ring_close(struct fl_ring *ring);

@@ -147,7 +147,21 @@ static int read_header(int fd, struct stat *st, struct fl_ring_header *hdr)
         }
 }
 
-static int join_ring(struct fl_ring *ring, const char *path)
+/* A file of another user's that this process may not use: after a privilege drop that is the
+ * expected case, said by the return value, not by a warning. */
+static int foreign(const char *path, uid_t *owner)
+{
+        struct stat st;
+
+        if (stat(path, &st) < 0) {
+                *owner = (uid_t)-1;
+                return errno == EACCES; /* not even traversable: someone else's directory */
+        }
+        *owner = st.st_uid;
+        return st.st_uid != geteuid();
+}
+
+static int join_ring(struct fl_ring *ring, const char *path, uid_t *owner)
 {
         char why[160], num[24];
         struct fl_ring_header hdr;
@@ -155,6 +169,8 @@ static int join_ring(struct fl_ring *ring, const char *path)
         void *map;
         int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
+        if (fd < 0 && owner && (errno == EACCES || errno == EPERM) && foreign(path, owner))
+                return FL_RING_FOREIGN;
         if (fd < 0)
                 return refuse(path, errno == ELOOP ? "it is a symbolic link" : "cannot open it: ",
                               errno == ELOOP ? "" : fl_ring_errname(errno));
@@ -164,6 +180,10 @@ static int join_ring(struct fl_ring *ring, const char *path)
         }
         if (st.st_uid != geteuid()) {
                 close(fd);
+                if (owner) {
+                        *owner = st.st_uid;
+                        return FL_RING_FOREIGN;
+                }
                 return refuse(path, "owned by uid ", fl_ring_utoa(st.st_uid, num));
         }
         if (st.st_mode & (S_IWGRP | S_IWOTH)) {
@@ -183,7 +203,7 @@ static int join_ring(struct fl_ring *ring, const char *path)
         return 0;
 }
 
-int fl_ring_open_file(struct fl_ring *ring, const char *path, uint32_t capacity)
+static int open_ring(struct fl_ring *ring, const char *path, uint32_t capacity, uid_t *owner)
 {
         int fd;
 
@@ -194,7 +214,19 @@ int fl_ring_open_file(struct fl_ring *ring, const char *path, uint32_t capacity)
         fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
         if (fd >= 0)
                 return create_ring(ring, fd, path, capacity);
-        if (errno != EEXIST)
+        /* EACCES on create: a directory we may not write. It may still hold the ring (of its
+         * owner), which says whether this is a privilege drop or a mistake. */
+        if (errno != EEXIST && !(owner && (errno == EACCES || errno == EPERM)))
                 return refuse(path, "cannot create it: ", fl_ring_errname(errno));
-        return join_ring(ring, path);
+        return join_ring(ring, path, owner);
+}
+
+int fl_ring_open_file(struct fl_ring *ring, const char *path, uint32_t capacity)
+{
+        return open_ring(ring, path, capacity, NULL);
+}
+
+int fl_ring_open_mine(struct fl_ring *ring, const char *path, uint32_t capacity, uid_t *owner)
+{
+        return open_ring(ring, path, capacity, owner);
 }

@@ -7,6 +7,13 @@
 
 int fl_warn_fd = 2;
 
+static fl_warn_sink current_sink;
+static struct {
+        char text[FL_WARN_MAX];
+        size_t len;
+} queue[FL_WARN_QUEUE];
+static unsigned queued;
+
 static size_t append_text(char *buf, size_t used, size_t cap, const char *text)
 {
         while (*text && used < cap)
@@ -14,18 +21,58 @@ static size_t append_text(char *buf, size_t used, size_t cap, const char *text)
         return used;
 }
 
+void fl_warn_to_fd(const char *text, size_t len)
+{
+        char line[FL_WARN_MAX + 16];
+        size_t used = append_text(line, 0, sizeof(line) - 1, "forklock: ");
+
+        for (size_t i = 0; i < len && used < sizeof(line) - 1; i++)
+                line[used++] = text[i];
+        line[used++] = '\n';
+        (void)!syscall(SYS_write, fl_warn_fd, line, used);
+}
+
+/* Warnings come from the constructor and the parsers it calls, one thread at a time; the slot is
+ * still claimed atomically so that a stray second thread loses a warning, never corrupts one. */
+static void enqueue(const char *text, size_t len)
+{
+        unsigned slot = __atomic_fetch_add(&queued, 1, __ATOMIC_RELAXED);
+
+        if (slot >= FL_WARN_QUEUE)
+                return;
+        for (size_t i = 0; i < len; i++)
+                queue[slot].text[i] = text[i];
+        __atomic_store_n(&queue[slot].len, len, __ATOMIC_RELEASE);
+}
+
 void fl_warn(const char *first, ...)
 {
-        char line[512];
-        size_t used = append_text(line, 0, sizeof(line) - 1, "forklock: ");
+        char text[FL_WARN_MAX];
+        size_t used = 0;
+        fl_warn_sink sink = __atomic_load_n(&current_sink, __ATOMIC_ACQUIRE);
         va_list ap;
         int saved_errno = errno;
 
         va_start(ap, first);
         for (const char *part = first; part; part = va_arg(ap, const char *))
-                used = append_text(line, used, sizeof(line) - 1, part);
+                used = append_text(text, used, sizeof(text), part);
         va_end(ap);
-        line[used++] = '\n';
-        (void)!syscall(SYS_write, fl_warn_fd, line, used);
+        if (sink)
+                sink(text, used);
+        else
+                enqueue(text, used);
+        errno = saved_errno;
+}
+
+void fl_warn_set_sink(fl_warn_sink sink)
+{
+        unsigned n = __atomic_exchange_n(&queued, 0, __ATOMIC_ACQ_REL);
+        int saved_errno = errno;
+
+        __atomic_store_n(&current_sink, sink, __ATOMIC_RELEASE);
+        if (n > FL_WARN_QUEUE)
+                n = FL_WARN_QUEUE;
+        for (unsigned i = 0; sink && i < n; i++)
+                sink(queue[i].text, __atomic_load_n(&queue[i].len, __ATOMIC_ACQUIRE));
         errno = saved_errno;
 }

@@ -10,10 +10,13 @@
  * stderr. */
 #include "audit.h"
 #include "fdinfo.h"
+#include "lib/rings.h"
+#include "lib/warnings.h"
 #include "inherit.h"
 #include "ring.h"
 #include "ring_reader.h"
 #include "text_record.h"
+#include "warn.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -134,11 +137,14 @@ static char *make_ring_path(void)
             access(base, W_OK) < 0)
                 base = "/tmp";
         snprintf(path, sizeof(path), "%s/forklock.XXXXXX", base);
-        if (!mkdtemp(path)) { /* mkdtemp makes it 0700 */
+        if (!mkdtemp(path)) {
                 fprintf(stderr, "forklock audit: cannot create a private directory under %s: %s\n",
                         base, strerror(errno));
                 return NULL;
         }
+        /* Traversable, not listable: images that dropped privileges reach the drop directory
+         * in it and nothing else (the ring stays 0600). */
+        chmod(path, 0711);
         strncat(path, "/ring", sizeof(path) - strlen(path) - 1);
         return path;
 }
@@ -152,6 +158,17 @@ static const char *default_libdir(void)
                 return ".";
         dir[n] = '\0';
         return dirname(dir);
+}
+
+/* RING.drop, 1733: images running as another user keep their own small ring there
+ * (shim/ring_drop.c). Best effort: without it such images record in memory only. */
+static void make_drop_dir(const char *ring_path)
+{
+        char drop[PATH_MAX];
+
+        snprintf(drop, sizeof(drop), "%s" FL_RING_DROP_SUFFIX, ring_path);
+        if (mkdir(drop, 0700) == 0)
+                chmod(drop, 01733);
 }
 
 static int prepare_environment(const struct options *o, const char *ring_path)
@@ -171,6 +188,7 @@ static int prepare_environment(const struct options *o, const char *ring_path)
         if (fl_ring_open_file(&ring, ring_path, 0) < 0)
                 return -1;
         fl_ring_close(&ring);
+        make_drop_dir(ring_path);
         /* A sanitizer runtime must stay first in LD_PRELOAD; otherwise the library goes first. */
         if (old && (strstr(old, "libasan") || strstr(old, "libtsan"))) {
                 if (asprintf(&preload, "%s %s", old, lib) < 0)
@@ -292,34 +310,21 @@ struct report {
         unsigned long leaks, passed, images, images_leaking;
 };
 
+/* The ring and the drop rings of images that dropped privileges, merged (tools/lib/rings.c). */
 static int load_records(struct report *rep, const char *path)
 {
         static struct fl_ring_reader reader;
+        struct rings rs;
         char err[256];
-        size_t cap = 1024;
-        struct fl_record r;
 
-        if (fl_ring_reader_open(&reader, path, err, sizeof(err)) < 0) {
+        if (rings_load(&rs, path, &reader, err, sizeof(err)) < 0) {
                 fprintf(stderr, "forklock audit: %s\n", err);
                 return -1;
         }
+        rings_recorrelate(&rs);
         rep->reader = &reader;
-        rep->records = malloc(cap * sizeof(r));
-        while (rep->records && fl_ring_reader_next(&reader, &r) == 1) {
-                if (rep->count + 1 == cap) {
-                        struct fl_record *more = realloc(rep->records, 2 * cap * sizeof(r));
-
-                        if (!more)
-                                break;
-                        rep->records = more;
-                        cap *= 2;
-                }
-                rep->records[rep->count++] = r;
-        }
-        if (!rep->records) {
-                fputs("forklock audit: out of memory\n", stderr);
-                return -1;
-        }
+        rep->records = rs.records;
+        rep->count = rs.count;
         return 0;
 }
 
@@ -702,6 +707,18 @@ static int report_records(struct report *rep, int status, bool ran)
         return ran ? status : 0;
 }
 
+/* What the images said (bad FORKLOCK_* values, unusable ring files): each distinct text once. */
+static void print_warnings(const struct report *rep)
+{
+        struct warnings w;
+
+        warnings_init(&w);
+        for (size_t i = 0; i < rep->count; i++)
+                warnings_feed(&w, &rep->records[i]);
+        warnings_print(&w, stderr);
+        warnings_free(&w);
+}
+
 static int report(const struct options *o, const char *path, int status, bool ran)
 {
         struct report rep = {.o = o, .self = getpid()};
@@ -712,6 +729,7 @@ static int report(const struct options *o, const char *path, int status, bool ra
                 return 2;
         }
         result = report_records(&rep, status, ran);
+        print_warnings(&rep);
         report_free(&rep);
         return result;
 }
@@ -722,6 +740,7 @@ int main(int argc, char **argv)
         const char *path;
         int status;
 
+        fl_warn_set_sink(fl_warn_to_fd);
         if (parse_options(argc, argv, &o) != 0)
                 return 2;
         if (o.from)

@@ -1,6 +1,8 @@
 /* A hostile environment: a bad value for every variable, an unwritable log directory, a full disk
  * under the ring file (a small tmpfs in a mount namespace of our own) and ring files of the wrong
- * size. Each gives exactly one warning line on stderr and the program runs on, enforced. */
+ * size. Each is a warning the library keeps off the program's streams (a record where there is a
+ * ring, syslog or the terminal for the topmost image otherwise: tests/preload/test_streams.c), and
+ * the program runs on, enforced. */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
 #include <fcntl.h>
@@ -27,14 +29,11 @@ static void remove_dir(const char *dir)
         cr_expect(fl_remove_dir(dir) == 0);
 }
 
-/* Exactly one line on stderr, from forklock, naming what. */
+/* Nothing on the program's stderr: the warning never goes into its streams. */
 static void expect_one_warning(const struct fl_run *run, const char *what)
 {
         cr_expect_eq(run->status, 0, "%s: status %d: %s", what, run->status, run->err);
-        cr_expect_eq(fl_count_lines(run->err, "\n"), 1, "%s: want one warning line, got: [%s]",
-                     what, run->err);
-        cr_expect(strncmp(run->err, "forklock: ", 10) == 0, "%s: %s", what, run->err);
-        fprintf(stderr, "hostile %s: %s", what, run->err);
+        cr_expect_str_empty(run->err, "%s: nothing in the program's stderr", what);
 }
 
 static void run_plain(struct fl_run *run, const char *const env[])
@@ -124,7 +123,6 @@ Test(hostile, unwritable_log_directory, .timeout = 60)
         }
         fl_run_program(&run, argv, NULL, false, NULL, 30);
         expect_one_warning(&run, "unwritable directory");
-        cr_expect(strstr(run.err, "EACCES"), "%s", run.err);
         cr_expect(strstr(run.out, RAN_ENFORCED), "%s", run.out);
         chmod(dir, 0700);
         remove_dir(dir);
@@ -192,12 +190,11 @@ Test(hostile, full_disk_under_the_ring_file, .timeout = 60)
         cr_expect_eq(run.status, 0, "%s", run.err);
         cr_expect_eq(fl_count_lines(run.err, "forklock: "), 0, "%s", run.err);
         cr_expect(strstr(run.out, RAN_ENFORCED), "%s", run.out);
-        /* Full: one warning, recording in memory, the program runs on. */
+        /* Full: recording in memory, nothing in the program's stderr, the program runs on. */
         run_on_small_tmpfs(&run, dir, true);
         fprintf(stderr, "hostile full disk: %s", run.err);
         cr_expect_eq(run.status, 0, "%s", run.err);
-        cr_expect_eq(fl_count_lines(run.err, "forklock: "), 1, "%s", run.err);
-        cr_expect(strstr(run.err, "ENOSPC"), "%s", run.err);
+        cr_expect_eq(fl_count_lines(run.err, "forklock: "), 0, "%s", run.err);
         free_line = strstr(run.err, "tmpfs_free_kb=");
         cr_expect(free_line && fl_field(free_line, "tmpfs_free_kb") == 0, "not full: %s", run.err);
         cr_expect(strstr(run.out, RAN_ENFORCED), "%s", run.out);

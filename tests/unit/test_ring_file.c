@@ -25,6 +25,7 @@ static void setup(void)
         snprintf(path, sizeof(path), "%s/ring", dir);
         cr_assert_eq(pipe2(warn_pipe, O_NONBLOCK | O_CLOEXEC), 0);
         fl_warn_fd = warn_pipe[1];
+        fl_warn_set_sink(fl_warn_to_fd);
 }
 
 static void teardown(void)
