@@ -142,6 +142,31 @@ static void sys_closefrom(int first)
                 syscall(SYS_close_range, first < 0 ? 0 : (unsigned)first, ~0U, 0);
 }
 
+static ssize_t sys_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+        ssize_t (*real)(int, struct msghdr *, int) = fl_real_recvmsg();
+        return real ? real(fd, msg, flags) : missing();
+}
+
+static int sys_recvmmsg(int fd, struct mmsghdr *msgs, unsigned int n, int flags,
+                        struct timespec *timeout)
+{
+        int (*real)(int, struct mmsghdr *, unsigned int, int, struct timespec *) =
+            fl_real_recvmmsg();
+        return real ? real(fd, msgs, n, flags, timeout) : missing();
+}
+
+static int sys_getsockopt(int fd, int level, int name, void *value, socklen_t *len)
+{
+        return getsockopt(fd, level, name, value, len);
+}
+
+static int sys_ioctl(int fd, unsigned long request, unsigned long arg)
+{
+        int (*real)(int, unsigned long, ...) = fl_real_ioctl();
+        return real ? real(fd, request, arg) : missing();
+}
+
 static int sys_fstat(int fd, struct stat *st)
 {
         return fstat(fd, st);
@@ -189,6 +214,10 @@ const struct fl_sys fl_real_sys = {
     .listen = sys_listen,
     .close_range = sys_close_range,
     .closefrom = sys_closefrom,
+    .recvmsg = sys_recvmsg,
+    .recvmmsg = sys_recvmmsg,
+    .getsockopt = sys_getsockopt,
+    .ioctl = sys_ioctl,
     .fstat = sys_fstat,
     .read_file = sys_read_file,
     .kernel_release = sys_kernel_release,

@@ -13,6 +13,7 @@
 #include "fdflags.h"
 #include "forklock.h"
 #include "shim.h"
+#include "stdfds.h"
 #include "surface.h"
 
 #define FL_SOCK_FLAGS (SOCK_CLOEXEC | SOCK_NONBLOCK)
@@ -139,11 +140,17 @@ static int finish(struct fl_shim *shim, const struct accept_call *call, int appl
                   enum fl_decision decision)
 {
         struct fl_record record;
+        bool stdfd;
         int saved;
 
         if (result < 0 && !fl_failure_is_forklocks(decision))
                 return result;
         saved = errno;
+        stdfd = fl_stdfd_intent(shim, result, call->flags & SOCK_CLOEXEC);
+        if (stdfd) {
+                decision = FL_DEC_INTENT;
+                applied &= ~SOCK_CLOEXEC;
+        }
         memset(&record, 0, sizeof(record));
         record.call = (uint16_t)call->call;
         record.fd = call->fd;
@@ -154,6 +161,8 @@ static int finish(struct fl_shim *shim, const struct accept_call *call, int appl
         record.flags_applied = (uint32_t)applied;
         fl_surface_created(shim, &record,
                            fl_shim_decide(shim, &record, result < 0 ? FL_DEC_ERROR : decision));
+        if (stdfd)
+                fl_stdfd_note(result);
         errno = saved;
         return result;
 }

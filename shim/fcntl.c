@@ -5,6 +5,7 @@
 
 #include "dupfd.h"
 #include "fdtable.h"
+#include "stdfds.h"
 #include "surface.h"
 
 static void fill(struct fl_record *record, int fd, int cmd, int issued, int arg)
@@ -23,13 +24,14 @@ static int duplicate_unchanged(struct fl_shim *shim, int fd, int cmd, int arg)
         struct fl_record record;
         int result = shim->sys->fcntl_int(fd, cmd, arg);
         enum fl_decision decision = FL_DEC_PASSTHROUGH;
+        bool stdfd = fl_stdfd_intent(shim, result, cmd == F_DUPFD_CLOEXEC);
 
         if (cmd == F_DUPFD && shim->config.mode == FL_MODE_AUDIT)
-                decision = FL_DEC_AUDIT_WOULD_CHANGE;
+                decision = stdfd ? FL_DEC_INTENT : FL_DEC_AUDIT_WOULD_CHANGE;
         fill(&record, fd, cmd, cmd, arg);
         record.fd2 = result;
         fl_dupfd_note(fd, result, FL_CALL_FCNTL, fl_surface_record(shim, &record, result, decision),
-                      false, false);
+                      false, stdfd);
         return result;
 }
 
@@ -40,14 +42,17 @@ static int duplicate_cloexec(struct fl_shim *shim, int fd, int cmd, int arg)
         struct fl_record record;
         enum fl_decision decision;
         int result = fl_dupfd_cloexec(shim, fd, arg, &decision);
+        bool stdfd = fl_stdfd_intent(shim, result, cmd == F_DUPFD_CLOEXEC);
 
         /* The caller's own F_DUPFD_CLOEXEC, taken by the kernel: forklock changed nothing. */
         if (cmd == F_DUPFD_CLOEXEC && decision == FL_DEC_ATOMIC)
                 decision = FL_DEC_PASSTHROUGH;
+        if (stdfd)
+                decision = FL_DEC_INTENT;
         fill(&record, fd, cmd, F_DUPFD_CLOEXEC, arg);
         record.fd2 = result;
         fl_dupfd_note(fd, result, FL_CALL_FCNTL, fl_surface_record(shim, &record, result, decision),
-                      cmd == F_DUPFD, false);
+                      cmd == F_DUPFD && !stdfd, stdfd);
         return result;
 }
 
