@@ -1,5 +1,6 @@
 /* fcntl's commands that create or mark fds: F_DUPFD becomes F_DUPFD_CLOEXEC (with the fallback
- * under the fork lock when the kernel refuses it), F_SETFD without FD_CLOEXEC is intent. */
+ * under the fork lock when the kernel refuses it), F_SETFD without FD_CLOEXEC is intent, and so is
+ * ioctl(FIONCLEX), its other spelling (CPython's os.set_inheritable). */
 #include <errno.h>
 #include <string.h>
 
@@ -79,21 +80,43 @@ static void note_setfd(int fd, bool passed, uint64_t seq)
         fl_fdtable_set(fd, &info);
 }
 
+/* F_SETFD and ioctl(FIONCLEX/FIOCLEX) alike: close-on-exec cleared is intent. */
+static int record_fd_flags(struct fl_shim *shim, struct fl_record *record, int result, bool passed)
+{
+        uint64_t seq =
+            fl_surface_record(shim, record, result, passed ? FL_DEC_INTENT : FL_DEC_PASSTHROUGH);
+
+        if (result >= 0) {
+                int saved = errno;
+                note_setfd(record->fd, passed, seq);
+                errno = saved;
+        }
+        return result;
+}
+
 static int set_fd_flags(struct fl_shim *shim, int fd, int arg)
 {
         struct fl_record record;
         int result = shim->sys->fcntl_int(fd, F_SETFD, arg);
-        bool passed = !(arg & FD_CLOEXEC);
-        uint64_t seq;
 
         fill(&record, fd, F_SETFD, F_SETFD, arg);
-        seq = fl_surface_record(shim, &record, result, passed ? FL_DEC_INTENT : FL_DEC_PASSTHROUGH);
-        if (result >= 0) {
-                int saved = errno;
-                note_setfd(fd, passed, seq);
-                errno = saved;
-        }
-        return result;
+        return record_fd_flags(shim, &record, result, !(arg & FD_CLOEXEC));
+}
+
+int fl_ioctl_cloexec(struct fl_shim *shim, int fd, unsigned long request, unsigned long arg)
+{
+        struct fl_record record;
+        int result = shim->sys->ioctl(fd, request, arg);
+
+        if (shim->config.mode == FL_MODE_OFF)
+                return result;
+        memset(&record, 0, sizeof(record));
+        record.call = FL_CALL_IOCTL;
+        record.fd = fd;
+        record.fd2 = -1;
+        record.flags_asked = (uint32_t)request;
+        record.flags_applied = (uint32_t)request;
+        return record_fd_flags(shim, &record, result, (unsigned)request == FIONCLEX);
 }
 
 int fl_fcntl_int(struct fl_shim *shim, int fd, int cmd, int arg)

@@ -30,6 +30,7 @@ enum fl_call {
         FL_CALL_EXEC,
         FL_CALL_START,   /* constructor of a new image */
         FL_CALL_INHERIT, /* one fd found at start of a new image (audit) */
+        FL_CALL_IOCTL,   /* FIONCLEX / FIOCLEX */
         FL_CALL_COUNT
 };
 

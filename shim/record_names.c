@@ -29,6 +29,7 @@ static const char *const call_names[FL_CALL_COUNT] = {
     [FL_CALL_EXEC] = "exec",
     [FL_CALL_START] = "start",
     [FL_CALL_INHERIT] = "inherit",
+    [FL_CALL_IOCTL] = "ioctl",
 };
 
 static const char *const decision_names[FL_DEC_COUNT] = {
