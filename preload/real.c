@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 static void *resolve(void *_Atomic *slot, const char *name)
@@ -161,6 +162,14 @@ static int sys_getsockopt(int fd, int level, int name, void *value, socklen_t *l
         return getsockopt(fd, level, name, value, len);
 }
 
+static long long sys_monotonic_ns(void)
+{
+        struct timespec now;
+
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        return (long long)now.tv_sec * 1000000000LL + now.tv_nsec;
+}
+
 static int sys_ioctl(int fd, unsigned long request, unsigned long arg)
 {
         int (*real)(int, unsigned long, ...) = fl_real_ioctl();
@@ -217,6 +226,7 @@ const struct fl_sys fl_real_sys = {
     .recvmsg = sys_recvmsg,
     .recvmmsg = sys_recvmmsg,
     .getsockopt = sys_getsockopt,
+    .monotonic_ns = sys_monotonic_ns,
     .ioctl = sys_ioctl,
     .fstat = sys_fstat,
     .read_file = sys_read_file,

@@ -36,6 +36,8 @@ struct fl_sys {
         int (*recvmmsg)(int fd, struct mmsghdr *msgs, unsigned int n, int flags,
                         struct timespec *timeout);
         int (*getsockopt)(int fd, int level, int name, void *value, socklen_t *len);
+        /* CLOCK_MONOTONIC in nanoseconds: the fallback accept's SO_RCVTIMEO budget. */
+        long long (*monotonic_ns)(void);
         int (*ioctl)(int fd, unsigned long request, unsigned long arg);
         /* Reads a small file (somaxconn): bytes read, or -1. */
         ssize_t (*read_file)(const char *path, char *buf, size_t size);
