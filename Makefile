@@ -49,6 +49,12 @@ endif
 TOOLLIB_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/lib/*.c))
 TESTLIB_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/lib/*.c))
 LIB         = $(BUILD)/libforklock.so
+# The test build of the library: the same objects, but for the two files that read test-only
+# switches (FORKLOCK_NO_LOCK), rebuilt with -DFL_TEST_BUILD. Never installed.
+TESTVARIANT_SRC = shim/config.c preload/init.c
+TESTLIB     = $(BUILD)/libforklock-test.so
+TESTLIB_LINK_OBJ = $(filter-out $(patsubst %.c,$(BUILD)/obj/%.o,$(TESTVARIANT_SRC)),$(SHIM_OBJ) $(PRELOAD_OBJ)) \
+                   $(patsubst %.c,$(BUILD)/obj-test/%.o,$(TESTVARIANT_SRC))
 TOOLS       = $(patsubst tools/%.c,$(BUILD)/forklock-%,$(wildcard tools/*.c))
 FIXTURE_SRC = $(filter-out tests/fixtures/lib%.c,$(wildcard tests/fixtures/*.c))
 FIXTURES    = $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%,$(FIXTURE_SRC)) \
@@ -92,6 +98,16 @@ $(LIB): $(SHIM_OBJ) $(PRELOAD_OBJ) preload/libforklock.map
 	@echo "  LD      $@"
 	@$(CC) -shared $(SANFLAGS) $(LDFLAGS) -Wl,--version-script=preload/libforklock.map -Wl,-z,now \
 	      -o $@ $(SHIM_OBJ) $(PRELOAD_OBJ) -ldl -lpthread
+
+$(BUILD)/obj-test/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (test build)"
+	@$(CC) $(ALLCFLAGS) -DFL_TEST_BUILD -c $< -o $@
+
+$(TESTLIB): $(TESTLIB_LINK_OBJ) preload/libforklock.map
+	@echo "  LD      $@"
+	@$(CC) -shared $(SANFLAGS) $(LDFLAGS) -Wl,--version-script=preload/libforklock.map -Wl,-z,now \
+	      -o $@ $(TESTLIB_LINK_OBJ) -ldl -lpthread
 
 $(BUILD)/forklock-%: $(BUILD)/obj/tools/%.o $(TOOLLIB_OBJ) $(SHIM_OBJ)
 	@echo "  LD      $@"
@@ -143,10 +159,10 @@ deps:
 check: deps
 	@$(MAKE) --no-print-directory check-suites
 
-check-suites: all $(FIXTURES) $(ALL_TESTS)
+check-suites: all $(TESTLIB) $(FIXTURES) $(ALL_TESTS)
 	@$(TESTENV) scripts/run-tests $(ALL_TESTS)
 
-check-unit: all $(FIXTURES) $(UNIT_TESTS)
+check-unit: all $(TESTLIB) $(FIXTURES) $(UNIT_TESTS)
 	@$(TESTENV) scripts/run-tests $(UNIT_TESTS)
 
 check-asan:

@@ -25,20 +25,27 @@ static __thread int starting_here;
 
 static void read_environment(void)
 {
+        /* Under secure execution (setuid, setgid, file capabilities) the environment comes from a
+         * user the program does not trust: no paths, no old-kernel emulation, no ring size. The
+         * test switch FORKLOCK_NO_LOCK exists only in the test build of the library. */
+        bool secure = getauxval(AT_SECURE) != 0;
         struct fl_config_text text = {
             .mode = getenv("FORKLOCK_MODE"),
             .profile = getenv("FORKLOCK_PROFILE"),
-            .simulate = getenv("FORKLOCK_SIMULATE"),
+            .simulate = secure ? NULL : getenv("FORKLOCK_SIMULATE"),
+#ifdef FL_TEST_BUILD
             .no_lock = getenv("FORKLOCK_NO_LOCK"),
+#endif
         };
-        bool secure = getauxval(AT_SECURE) != 0;
 
         fl_config_parse(&process.config, &text);
+#ifdef FL_TEST_BUILD
         fl_forklock_disable(process.config.no_lock);
+#endif
         if (process.config.mode == FL_MODE_OFF)
                 return;
         fl_recorder_start(&process, secure ? NULL : getenv("FORKLOCK_LOG"),
-                          getenv("FORKLOCK_RING"));
+                          secure ? NULL : getenv("FORKLOCK_RING"));
         fl_inherit_warn_if_invalid(getenv("FORKLOCK_INHERIT"));
         /* Every new image carries the library on through exec (the audit runs in the
          * constructor below). */

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
+#include <time.h>
 #include <unistd.h>
 
 static void *resolve(void *_Atomic *slot, const char *name)
@@ -142,6 +143,39 @@ static void sys_closefrom(int first)
                 syscall(SYS_close_range, first < 0 ? 0 : (unsigned)first, ~0U, 0);
 }
 
+static ssize_t sys_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+        ssize_t (*real)(int, struct msghdr *, int) = fl_real_recvmsg();
+        return real ? real(fd, msg, flags) : missing();
+}
+
+static int sys_recvmmsg(int fd, struct mmsghdr *msgs, unsigned int n, int flags,
+                        struct timespec *timeout)
+{
+        int (*real)(int, struct mmsghdr *, unsigned int, int, struct timespec *) =
+            fl_real_recvmmsg();
+        return real ? real(fd, msgs, n, flags, timeout) : missing();
+}
+
+static int sys_getsockopt(int fd, int level, int name, void *value, socklen_t *len)
+{
+        return getsockopt(fd, level, name, value, len);
+}
+
+static long long sys_monotonic_ns(void)
+{
+        struct timespec now;
+
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        return (long long)now.tv_sec * 1000000000LL + now.tv_nsec;
+}
+
+static int sys_ioctl(int fd, unsigned long request, unsigned long arg)
+{
+        int (*real)(int, unsigned long, ...) = fl_real_ioctl();
+        return real ? real(fd, request, arg) : missing();
+}
+
 static int sys_fstat(int fd, struct stat *st)
 {
         return fstat(fd, st);
@@ -189,6 +223,11 @@ const struct fl_sys fl_real_sys = {
     .listen = sys_listen,
     .close_range = sys_close_range,
     .closefrom = sys_closefrom,
+    .recvmsg = sys_recvmsg,
+    .recvmmsg = sys_recvmmsg,
+    .getsockopt = sys_getsockopt,
+    .monotonic_ns = sys_monotonic_ns,
+    .ioctl = sys_ioctl,
     .fstat = sys_fstat,
     .read_file = sys_read_file,
     .kernel_release = sys_kernel_release,

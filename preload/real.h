@@ -49,7 +49,8 @@
         X(bind, int, (int, const struct sockaddr *, socklen_t))                                    \
         X(listen, int, (int, int))                                                                 \
         X(close_range, int, (unsigned, unsigned, int))                                             \
-        X(closefrom, void, (int))
+        X(closefrom, void, (int))                                                                  \
+        X(ioctl, int, (int, unsigned long, ...))
 
 #define FL_DECLARE_REAL(name, ret, args) ret(*fl_real_##name(void)) args;
 FL_REAL_FUNCTIONS(FL_DECLARE_REAL)

@@ -1,30 +1,22 @@
-/* recvmsg and recvmmsg: fds passed with SCM_RIGHTS are sockets too (nginx's master hands its
- * channels to workers this way), and should not reach an exec'd program either. */
 #include <sys/socket.h>
 
 #include "process.h"
-#include "real.h"
 
 __attribute__((visibility("default"))) ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
-        ssize_t (*real)(int, struct msghdr *, int) = fl_real_recvmsg();
+        int saved = errno;
+        ssize_t result = fl_recvmsg(fl_process(), fd, msg, flags);
 
-        if (!real) {
-                errno = ENOSYS;
-                return -1;
-        }
-        return real(fd, msg, fl_recv_flags(fl_process(), flags));
+        fl_keep_errno_unless_failed(result, saved);
+        return result;
 }
 
 __attribute__((visibility("default"))) int recvmmsg(int fd, struct mmsghdr *msgs, unsigned int n,
                                                     int flags, struct timespec *timeout)
 {
-        int (*real)(int, struct mmsghdr *, unsigned int, int, struct timespec *) =
-            fl_real_recvmmsg();
+        int saved = errno;
+        int result = fl_recvmmsg(fl_process(), fd, msgs, n, flags, timeout);
 
-        if (!real) {
-                errno = ENOSYS;
-                return -1;
-        }
-        return real(fd, msgs, n, fl_recv_flags(fl_process(), flags), timeout);
+        fl_keep_errno_unless_failed(result, saved);
+        return result;
 }

@@ -4,15 +4,19 @@
  * the lock forever. Here the fallback never blocks inside the lock: under the read side it makes
  * the listener non-blocking for one accept (serialised with other fallback accepts, so none of them
  * mistakes the borrowed flag for the caller's), marks the new fd close-on-exec, and puts the
- * listener back; the wait for a connection happens in poll(), outside the lock. */
+ * listener back; the wait for a connection happens in poll(), outside the lock, for as long as the
+ * listener's SO_RCVTIMEO allows. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <string.h>
+#include <sys/time.h>
 
 #include "fdflags.h"
 #include "forklock.h"
 #include "shim.h"
+#include "stdfds.h"
 #include "surface.h"
 
 #define FL_SOCK_FLAGS (SOCK_CLOEXEC | SOCK_NONBLOCK)
@@ -107,23 +111,71 @@ static int accept_marked(const struct fl_shim *shim, const struct accept_call *c
         return fd;
 }
 
-static int wait_readable(const struct fl_shim *shim, int fd)
+/* How long a blocking accept may wait: the listener's SO_RCVTIMEO (0: forever), counted from the
+ * first wait and shared by every retry, as the kernel's one timeout is. */
+struct wait_budget {
+        bool started, forever;
+        long long deadline_ns;
+};
+
+static void start_budget(const struct fl_shim *shim, int fd, struct wait_budget *budget)
+{
+        struct timeval timeout = {0, 0};
+        socklen_t len = sizeof(timeout);
+
+        budget->started = true;
+        budget->forever = !shim->sys->getsockopt || !shim->sys->monotonic_ns ||
+                          shim->sys->getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, &len) < 0 ||
+                          timeout.tv_sec < 0 || (timeout.tv_sec == 0 && timeout.tv_usec <= 0);
+        if (!budget->forever)
+                budget->deadline_ns = shim->sys->monotonic_ns() +
+                                      (long long)timeout.tv_sec * 1000000000LL +
+                                      (long long)timeout.tv_usec * 1000LL;
+}
+
+/* poll's timeout for what is left, rounded up to whole milliseconds; 0 when the time is up. */
+static int remaining_ms(const struct fl_shim *shim, const struct wait_budget *budget)
+{
+        long long left;
+
+        if (budget->forever)
+                return -1;
+        left = budget->deadline_ns - shim->sys->monotonic_ns();
+        if (left <= 0)
+                return 0;
+        left = (left + 999999) / 1000000;
+        return left > INT_MAX ? INT_MAX : (int)left;
+}
+
+/* The kernel's accept on a blocking listener whose SO_RCVTIMEO ran out answers EAGAIN. A signal
+ * ends the wait with EINTR, as it ends the kernel's wait on a socket with a timeout. */
+static int wait_readable(const struct fl_shim *shim, int fd, struct wait_budget *budget)
 {
         struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        int timeout, ready;
 
-        return shim->sys->poll(&pfd, 1, -1);
+        if (!budget->started)
+                start_budget(shim, fd, budget);
+        timeout = remaining_ms(shim, budget);
+        ready = timeout == 0 ? 0 : shim->sys->poll(&pfd, 1, timeout);
+        if (ready == 0) {
+                errno = EAGAIN;
+                return -1;
+        }
+        return ready < 0 ? -1 : 0;
 }
 
 __attribute__((noinline, cold)) static int
 accept_on_fallback(const struct fl_shim *shim, const struct accept_call *call, int wanted)
 {
+        struct wait_budget budget = {false, true, 0};
         bool listener_blocks = false;
         int fd;
 
         while ((fd = accept_marked(shim, call, &listener_blocks)) < 0) {
                 if (!listener_blocks || (errno != EAGAIN && errno != EWOULDBLOCK))
                         return -1;
-                if (wait_readable(shim, call->fd) < 0)
+                if (wait_readable(shim, call->fd, &budget) < 0)
                         return -1;
         }
         if ((wanted & SOCK_NONBLOCK) && fl_set_nonblock(shim->sys, fd) < 0) {
@@ -139,11 +191,17 @@ static int finish(struct fl_shim *shim, const struct accept_call *call, int appl
                   enum fl_decision decision)
 {
         struct fl_record record;
+        bool stdfd;
         int saved;
 
         if (result < 0 && !fl_failure_is_forklocks(decision))
                 return result;
         saved = errno;
+        stdfd = fl_stdfd_intent(shim, result, call->flags & SOCK_CLOEXEC);
+        if (stdfd) {
+                decision = FL_DEC_INTENT;
+                applied &= ~SOCK_CLOEXEC;
+        }
         memset(&record, 0, sizeof(record));
         record.call = (uint16_t)call->call;
         record.fd = call->fd;
@@ -154,6 +212,8 @@ static int finish(struct fl_shim *shim, const struct accept_call *call, int appl
         record.flags_applied = (uint32_t)applied;
         fl_surface_created(shim, &record,
                            fl_shim_decide(shim, &record, result < 0 ? FL_DEC_ERROR : decision));
+        if (stdfd)
+                fl_stdfd_note(result);
         errno = saved;
         return result;
 }

@@ -42,6 +42,7 @@ static bool parse_simulate(const char *text)
         return false;
 }
 
+#ifdef FL_TEST_BUILD
 static bool parse_no_lock(const char *text)
 {
         if (is_unset(text) || strcmp(text, "0") == 0)
@@ -51,6 +52,14 @@ static bool parse_no_lock(const char *text)
         fl_warn("warning: FORKLOCK_NO_LOCK=", text, " is not 0 or 1; keeping the fork lock", NULL);
         return false;
 }
+#else
+/* The installed library has no way to turn the fork lock off. */
+static bool parse_no_lock(const char *text)
+{
+        (void)text;
+        return false;
+}
+#endif
 
 void fl_config_parse(struct fl_config *config, const struct fl_config_text *text)
 {

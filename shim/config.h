@@ -12,7 +12,7 @@ struct fl_config {
         enum fl_mode mode;
         enum fl_profile profile;
         bool simulate_einval; /* the atomic attempt fails without reaching the kernel */
-        bool no_lock;         /* tests only: the fork lock does nothing */
+        bool no_lock;         /* FORKLOCK_NO_LOCK, read only by the test build (FL_TEST_BUILD) */
 };
 
 struct fl_config_text {

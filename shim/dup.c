@@ -8,6 +8,7 @@
 
 #include "dupfd.h"
 #include "fdtable.h"
+#include "stdfds.h"
 #include "surface.h"
 
 static void fill(struct fl_record *record, enum fl_call call, int fd, int flags)
@@ -23,16 +24,20 @@ int fl_dup(struct fl_shim *shim, int fd)
         struct fl_record record;
         enum fl_decision decision = FL_DEC_AUDIT_WOULD_CHANGE;
         bool enforce = shim->config.mode == FL_MODE_ENFORCE;
+        bool stdfd;
         int result;
 
         if (shim->config.mode == FL_MODE_OFF)
                 return shim->sys->dup(fd);
         result = enforce ? fl_dupfd_cloexec(shim, fd, 0, &decision) : shim->sys->dup(fd);
+        stdfd = fl_stdfd_intent(shim, result, false);
+        if (stdfd)
+                decision = FL_DEC_INTENT;
         fill(&record, FL_CALL_DUP, fd, 0);
         record.fd2 = result;
-        record.flags_applied = enforce ? O_CLOEXEC : 0;
+        record.flags_applied = enforce && !stdfd ? O_CLOEXEC : 0;
         fl_dupfd_note(fd, result, FL_CALL_DUP, fl_surface_record(shim, &record, result, decision),
-                      enforce, false);
+                      enforce && !stdfd, stdfd);
         return result;
 }
 

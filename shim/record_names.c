@@ -31,6 +31,7 @@ static const char *const call_names[FL_CALL_COUNT] = {
     [FL_CALL_INHERIT] = "inherit",
     [FL_CALL_TEXT] = "text",
     [FL_CALL_WARNING] = "warning",
+    [FL_CALL_IOCTL] = "ioctl",
 };
 
 static const char *const decision_names[FL_DEC_COUNT] = {

@@ -41,6 +41,13 @@ static inline int fl_recv_flags(const struct fl_shim *shim, int flags)
         return shim->config.mode == FL_MODE_ENFORCE ? flags | MSG_CMSG_CLOEXEC : flags;
 }
 
+/* recvmsg and recvmmsg with fl_recv_flags. The caller sees what the bare call gives: the kernel's
+ * echo of a MSG_CMSG_CLOEXEC it did not ask for is taken out of msg_flags, and a received fd that
+ * lands on 0-2 is left inheritable (fds 0-2 are never made close-on-exec by forklock). */
+ssize_t fl_recvmsg(struct fl_shim *shim, int fd, struct msghdr *msg, int flags);
+int fl_recvmmsg(struct fl_shim *shim, int fd, struct mmsghdr *msgs, unsigned int n, int flags,
+                struct timespec *timeout);
+
 /* A call the kernel refused as it was passed (apart from the flag forklock added) is the kernel's
  * own verdict: returned unchanged, neither recorded nor counted. Probes such as
  * socket(AF_INET6, ...) and the EAGAIN that ends every accept loop would flood the ring, and a

@@ -6,6 +6,7 @@
 #include "fdflags.h"
 #include "forklock.h"
 #include "shim.h"
+#include "stdfds.h"
 #include "surface.h"
 
 #define FL_SOCK_FLAGS     (SOCK_CLOEXEC | SOCK_NONBLOCK)
@@ -104,18 +105,42 @@ static void fill_record(struct fl_record *record, const struct socket_call *call
         record->fd2 = call->is_pair && result >= 0 ? call->pair[1] : -1;
 }
 
+/* Which created fds are standard streams left inheritable: bit 0 the socket (or socketpair's first
+ * end), bit 1 socketpair's second end. */
+static unsigned keep_stdfds(const struct fl_shim *shim, const struct socket_call *call, int result)
+{
+        bool asked = call->type & SOCK_CLOEXEC;
+
+        if (result < 0)
+                return 0;
+        if (!call->is_pair)
+                return fl_stdfd_intent(shim, result, asked);
+        return (unsigned)fl_stdfd_intent(shim, call->pair[0], asked) |
+               (unsigned)fl_stdfd_intent(shim, call->pair[1], asked) << 1;
+}
+
 static int finish(struct fl_shim *shim, const struct socket_call *call, int applied, int result,
                   enum fl_decision decision)
 {
         struct fl_record record;
+        unsigned stdfds;
         int saved;
 
         if (result < 0 && !fl_failure_is_forklocks(decision))
                 return result;
         saved = errno;
+        stdfds = keep_stdfds(shim, call, result);
+        if (stdfds)
+                decision = FL_DEC_INTENT;
+        if (stdfds == (call->is_pair ? 3u : 1u))
+                applied &= ~SOCK_CLOEXEC;
         fill_record(&record, call, applied, result);
         fl_surface_created(shim, &record,
                            fl_shim_decide(shim, &record, result < 0 ? FL_DEC_ERROR : decision));
+        if (stdfds & 1)
+                fl_stdfd_note(record.fd);
+        if (stdfds & 2)
+                fl_stdfd_note(record.fd2);
         errno = saved;
         return result;
 }

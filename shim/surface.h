@@ -4,6 +4,7 @@
  * What the records hold, beyond call/fd/result/err/decision:
  *   FL_CALL_FCNTL       flags_asked = the command asked, flags_applied = the command issued,
  *                       aux = the int argument, fd2 = a new fd (F_DUPFD*)
+ *   FL_CALL_IOCTL       flags_asked = the request (FIONCLEX or FIOCLEX)
  *   FL_CALL_DUP*        fd2 = the new fd, flags_asked = dup3's flags, flags_applied = O_CLOEXEC
  *                       when the new fd is close-on-exec
  *   FL_CALL_SETSOCKOPT  protocol = level, aux = option name, type = the int value (when the value
@@ -16,6 +17,7 @@
 
 #include <fcntl.h>
 #include <stdbool.h>
+#include <sys/ioctl.h>
 
 #include "shim.h"
 
@@ -90,6 +92,15 @@ static inline bool fl_fcntl_watched(int cmd)
 
 /* F_DUPFD, F_DUPFD_CLOEXEC and F_SETFD. */
 int fl_fcntl_int(struct fl_shim *shim, int fd, int cmd, int arg);
+
+/* ioctl's FIONCLEX and FIOCLEX: the same as F_SETFD 0 and F_SETFD FD_CLOEXEC. The kernel reads
+ * the request as an unsigned int. */
+static inline bool fl_ioctl_watched(unsigned long request)
+{
+        return (unsigned)request == FIONCLEX || (unsigned)request == FIOCLEX;
+}
+
+int fl_ioctl_cloexec(struct fl_shim *shim, int fd, unsigned long request, unsigned long arg);
 
 int fl_dup(struct fl_shim *shim, int fd);
 int fl_dup2(struct fl_shim *shim, int fd, int target);

@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 
 struct fl_sys {
         int (*socket)(int family, int type, int protocol);
@@ -31,6 +32,13 @@ struct fl_sys {
         int (*close_range)(unsigned first, unsigned last, int flags);
         void (*closefrom)(int first);
         int (*fstat)(int fd, struct stat *st);
+        ssize_t (*recvmsg)(int fd, struct msghdr *msg, int flags);
+        int (*recvmmsg)(int fd, struct mmsghdr *msgs, unsigned int n, int flags,
+                        struct timespec *timeout);
+        int (*getsockopt)(int fd, int level, int name, void *value, socklen_t *len);
+        /* CLOCK_MONOTONIC in nanoseconds: the fallback accept's SO_RCVTIMEO budget. */
+        long long (*monotonic_ns)(void);
+        int (*ioctl)(int fd, unsigned long request, unsigned long arg);
         /* Reads a small file (somaxconn): bytes read, or -1. */
         ssize_t (*read_file)(const char *path, char *buf, size_t size);
         /* The running kernel's release, e.g. "6.1.0-18-amd64"; -1 on failure. */

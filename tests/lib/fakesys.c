@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/time.h>
 
 struct fl_fake fl_fake;
 
@@ -142,11 +143,36 @@ static int fake_close(int fd)
 
 static int fake_poll(struct pollfd *fds, nfds_t n, int timeout)
 {
-        (void)timeout;
         fl_fake.poll_calls++;
+        fl_fake.last_poll_timeout = timeout;
+        if (fl_fake.poll_no_client) {
+                if (timeout < 0)
+                        return fail(EINTR); /* "forever": a signal ends the test's wait */
+                fl_fake.now_ns += timeout * 1000000LL;
+                return 0;
+        }
+        fl_fake.now_ns += fl_fake.poll_takes_ns;
         for (nfds_t i = 0; i < n; i++)
                 fds[i].revents = POLLIN;
         return (int)n;
+}
+
+static int fake_getsockopt(int fd, int level, int name, void *value, socklen_t *len)
+{
+        struct timeval tv = {fl_fake.rcvtimeo_us / 1000000, fl_fake.rcvtimeo_us % 1000000};
+
+        if (!valid(fd))
+                return fail(EBADF);
+        if (level != SOL_SOCKET || name != SO_RCVTIMEO || *len < sizeof(tv))
+                return fail(ENOPROTOOPT);
+        memcpy(value, &tv, sizeof(tv));
+        *len = sizeof(tv);
+        return 0;
+}
+
+static long long fake_monotonic_ns(void)
+{
+        return fl_fake.now_ns;
 }
 
 const struct fl_sys fl_fake_sys = {
@@ -157,4 +183,6 @@ const struct fl_sys fl_fake_sys = {
     .fcntl_int = fake_fcntl_int,
     .close = fake_close,
     .poll = fake_poll,
+    .getsockopt = fake_getsockopt,
+    .monotonic_ns = fake_monotonic_ns,
 };

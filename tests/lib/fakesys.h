@@ -18,6 +18,11 @@ struct fl_fake {
         int accept_errno;
         int accept_eagain_times; /* accept answers EAGAIN this many times first */
         int setfd_errno, getfl_errno, setfl_errno;
+        /* the listener's SO_RCVTIMEO in microseconds (0: none), and a clock that poll advances:
+         * by its whole timeout when no client comes (poll_no_client), else by poll_takes_ns */
+        long long rcvtimeo_us, now_ns, poll_takes_ns;
+        bool poll_no_client;
+        int last_poll_timeout;
         /* what happened */
         int socket_calls, socketpair_calls, accept4_calls, accept_calls, close_calls, poll_calls;
         int setfd_calls, setfl_calls;

@@ -24,7 +24,7 @@ const char *fl_build_path(const char *rel)
         return buf;
 }
 
-static int build_env(char **env, size_t cap, const char *const extra[], bool preload,
+static int build_env(char **env, size_t cap, const char *const extra[], const char *library,
                      const char *extra_preload)
 {
         static char preload_var[8192];
@@ -36,10 +36,10 @@ static int build_env(char **env, size_t cap, const char *const extra[], bool pre
                         continue;
                 env[n++] = *e;
         }
-        if (preload) {
+        if (library) {
                 snprintf(preload_var, sizeof(preload_var), "LD_PRELOAD=%s%s%s%s%s",
                          sanrt && *sanrt ? sanrt : "", sanrt && *sanrt ? " " : "",
-                         fl_build_path("libforklock.so"), extra_preload ? " " : "",
+                         fl_build_path(library), extra_preload ? " " : "",
                          extra_preload ? extra_preload : "");
                 env[n++] = preload_var;
         } else if (extra_preload) {
@@ -103,12 +103,19 @@ static void collect(struct fl_run *run, int out_fd, int err_fd, pid_t pid, int t
 int fl_run_program(struct fl_run *run, const char *const argv[], const char *const env[],
                    bool preload, const char *extra_preload, int timeout_s)
 {
+        return fl_run_program_with(run, argv, env, preload ? FL_LIB_PRODUCTION : NULL,
+                                   extra_preload, timeout_s);
+}
+
+int fl_run_program_with(struct fl_run *run, const char *const argv[], const char *const env[],
+                        const char *library, const char *extra_preload, int timeout_s)
+{
         static char *child_env[4096];
         int out[2], err[2], status;
         pid_t pid;
 
         memset(run, 0, sizeof(*run));
-        build_env(child_env, 4096, env, preload, extra_preload);
+        build_env(child_env, 4096, env, library, extra_preload);
         if (pipe(out) < 0 || pipe(err) < 0)
                 return -1;
         pid = fork();

@@ -21,6 +21,14 @@ const char *fl_build_path(const char *rel);
 int fl_run_program(struct fl_run *run, const char *const argv[], const char *const env[],
                    bool preload, const char *extra_preload, int timeout_s);
 
+/* The same with the library named: FL_LIB_PRODUCTION (libforklock.so, what is installed) or
+ * FL_LIB_TEST (libforklock-test.so, the only one that honours test switches such as
+ * FORKLOCK_NO_LOCK). */
+#define FL_LIB_PRODUCTION "libforklock.so"
+#define FL_LIB_TEST       "libforklock-test.so"
+int fl_run_program_with(struct fl_run *run, const char *const argv[], const char *const env[],
+                        const char *library, const char *extra_preload, int timeout_s);
+
 /* A new private directory /tmp/forklock-TAG-XXXXXX (static buffer, one per call site's use), or
  * NULL; and its removal with everything in it (0 on success). */
 char *fl_scratch_dir(const char *tag);

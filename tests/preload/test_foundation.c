@@ -61,14 +61,20 @@ static const char *race_children(void)
         return san && *san ? "400" : "2000";
 }
 
-static void run_race(struct fl_run *run, bool lock)
+/* Without the lock: FORKLOCK_NO_LOCK=1, which only the test build of the library honours. */
+static void run_race_with(struct fl_run *run, bool lock, const char *library)
 {
         const char *argv[] = {fl_build_path("fixtures/race"), race_children(), NULL};
         const char *env[] = {"FORKLOCK_SIMULATE=einval", lock ? NULL : "FORKLOCK_NO_LOCK=1", NULL};
 
-        fl_run_program(run, argv, env, true, NULL, 300);
+        fl_run_program_with(run, argv, env, library, NULL, 300);
         cr_assert_eq(run->status, 0, "race: %s %s", run->out, run->err);
-        fprintf(stderr, "race %s lock: %s", lock ? "with" : "without", run->out);
+        fprintf(stderr, "race %s lock (%s): %s", lock ? "with" : "without", library, run->out);
+}
+
+static void run_race(struct fl_run *run, bool lock)
+{
+        run_race_with(run, lock, lock ? FL_LIB_PRODUCTION : FL_LIB_TEST);
 }
 
 Test(race, fork_lock_leaves_no_window_on_the_fallback_path, .timeout = 400)
@@ -78,6 +84,17 @@ Test(race, fork_lock_leaves_no_window_on_the_fallback_path, .timeout = 400)
         run_race(&run, true);
         cr_assert_geq(fl_field(run.out, "children"), atol(race_children()));
         cr_assert_eq(fl_field(run.out, "leaks"), 0, "%s", run.out);
+}
+
+Test(race, the_installed_library_ignores_forklock_no_lock, .timeout = 400)
+{
+        struct fl_run run;
+
+        run_race_with(&run, false, FL_LIB_PRODUCTION);
+        cr_assert_geq(fl_field(run.out, "children"), atol(race_children()));
+        cr_assert_eq(fl_field(run.out, "leaks"), 0, "FORKLOCK_NO_LOCK reached production: %s",
+                     run.out);
+        cr_expect_str_empty(run.err, "not even a warning: %s", run.err);
 }
 
 Test(race, without_the_lock_the_race_is_seen, .timeout = 400)

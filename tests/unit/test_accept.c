@@ -162,3 +162,78 @@ Test(accept, audit_counts_a_plain_accept)
         cr_assert_eq(fl_fake.accept_calls, 1);
         cr_assert_eq(last.decision, FL_DEC_AUDIT_WOULD_CHANGE);
 }
+
+/* The fallback's wait: SO_RCVTIMEO, as glibc's plain accept on a blocking listener. */
+static int accept_on_fallback_path(void)
+{
+        shim.config.simulate_einval = true;
+        return fl_accept(&shim, FL_CALL_ACCEPT, 3, NULL, NULL, 0);
+}
+
+Test(accept, fallback_wait_ends_with_eagain_after_so_rcvtimeo)
+{
+        fl_fake.rcvtimeo_us = 300000;
+        fl_fake.poll_no_client = true;
+        fl_fake.accept_eagain_times = 100;
+        errno = 0;
+        cr_assert_eq(accept_on_fallback_path(), -1);
+        cr_expect_eq(errno, EAGAIN, "EAGAIN, not ETIMEDOUT: %s", strerror(errno));
+        cr_expect_eq(fl_fake.poll_calls, 1);
+        cr_expect_eq(fl_fake.last_poll_timeout, 300);
+        cr_expect_eq(fl_fake.now_ns, 300000000LL);
+        cr_expect_not(fl_fake.nonblock[3], "the listener is given back blocking");
+}
+
+Test(accept, fallback_budget_is_shared_by_every_retry)
+{
+        /* Each wake-up finds the connection gone (another process took it) 100 ms later. */
+        fl_fake.rcvtimeo_us = 250000;
+        fl_fake.poll_takes_ns = 100000000LL;
+        fl_fake.accept_eagain_times = 100;
+        errno = 0;
+        cr_assert_eq(accept_on_fallback_path(), -1);
+        cr_expect_eq(errno, EAGAIN);
+        cr_expect_eq(fl_fake.poll_calls, 3);
+        cr_expect_eq(fl_fake.last_poll_timeout, 50, "what is left: %d ms",
+                     fl_fake.last_poll_timeout);
+}
+
+Test(accept, fallback_rounds_a_sub_millisecond_timeout_up)
+{
+        fl_fake.rcvtimeo_us = 1500;
+        fl_fake.poll_no_client = true;
+        fl_fake.accept_eagain_times = 100;
+        cr_assert_eq(accept_on_fallback_path(), -1);
+        cr_expect_eq(fl_fake.last_poll_timeout, 2);
+}
+
+Test(accept, fallback_without_so_rcvtimeo_waits_forever)
+{
+        fl_fake.poll_no_client = true;
+        fl_fake.accept_eagain_times = 100;
+        errno = 0;
+        cr_assert_eq(accept_on_fallback_path(), -1);
+        cr_expect_eq(fl_fake.last_poll_timeout, -1);
+        cr_expect_eq(errno, EINTR, "poll's own error comes back");
+}
+
+Test(accept, fallback_connection_within_the_timeout)
+{
+        fl_fake.rcvtimeo_us = 300000;
+        fl_fake.poll_takes_ns = 10000000LL;
+        fl_fake.accept_eagain_times = 1;
+        cr_assert_geq(accept_on_fallback_path(), 4);
+        cr_expect_eq(fl_fake.poll_calls, 1);
+        cr_expect_eq(fl_fake.last_poll_timeout, 300);
+}
+
+Test(accept, fallback_non_blocking_listener_never_waits)
+{
+        fl_fake.nonblock[3] = true;
+        fl_fake.rcvtimeo_us = 300000;
+        fl_fake.accept_eagain_times = 1;
+        errno = 0;
+        cr_assert_eq(accept_on_fallback_path(), -1);
+        cr_expect_eq(errno, EAGAIN);
+        cr_expect_eq(fl_fake.poll_calls, 0);
+}
