@@ -1,85 +1,169 @@
 #include "readable.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/auxv.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
-#define SPANS      4
-#define VECTOR_MAX (1u << 20)
+#define SPANS       4
+#define PROBE_PAGES 8
+#define VECTOR_MAX  (1u << 20)
 
-/* Mapped page ranges seen so far: argv and envp strings mostly sit together on the initial stack
- * or in a few heap pages, so a handful of spans saves a syscall per string. */
-struct spans {
+/* Set once process_vm_readv is refused (seccomp's EPERM, ENOSYS before Linux 3.2): from then on
+ * every probe goes through a pipe, which always works and costs a few syscalls more. */
+static atomic_bool vm_readv_refused;
+
+/* Readable page ranges seen so far: argv and envp strings mostly sit together on the initial stack
+ * or in a few heap pages, so a handful of spans saves a probe per string. */
+struct probe {
         uintptr_t lo[SPANS], hi[SPANS];
         unsigned next;
         uintptr_t page;
+        pid_t self;  /* 0 until the first probe: asked of the kernel, never a cache that */
+        int pipe[2]; /* a fork the library did not see may have left stale; -1 until needed */
 };
 
-static bool known(const struct spans *s, uintptr_t page)
+static bool known(const struct probe *p, uintptr_t page)
 {
         for (unsigned i = 0; i < SPANS; i++)
-                if (page >= s->lo[i] && page < s->hi[i])
+                if (page >= p->lo[i] && page < p->hi[i])
                         return true;
         return false;
 }
 
-static void remember(struct spans *s, uintptr_t page)
+static void remember(struct probe *p, uintptr_t lo, uintptr_t hi)
 {
         for (unsigned i = 0; i < SPANS; i++) {
-                if (s->hi[i] == page && s->hi[i] != 0) {
-                        s->hi[i] += s->page;
+                if (p->hi[i] == lo && p->hi[i] != 0) {
+                        p->hi[i] = hi;
                         return;
                 }
         }
-        s->lo[s->next] = page;
-        s->hi[s->next] = page + s->page;
-        s->next = (s->next + 1) % SPANS;
+        p->lo[p->next] = lo;
+        p->hi[p->next] = hi;
+        p->next = (p->next + 1) % SPANS;
 }
 
-static bool mapped(struct spans *s, const void *addr)
+/* One byte of each page from page on: the kernel stops at the first it cannot read. */
+static unsigned probe_vector(const struct probe *p, uintptr_t page, struct iovec *remote)
 {
-        uintptr_t page = (uintptr_t)addr & ~(s->page - 1);
-        unsigned char residency;
+        unsigned n = 0;
 
-        if (known(s, page))
+        for (uintptr_t at = page; n < PROBE_PAGES && at >= page; at += p->page)
+                remote[n++] = (struct iovec){(void *)at, 1};
+        return n;
+}
+
+/* Readable pages from page on as the kernel's own reads see them, or -1 when it will not say. */
+static long readable_by_vm_readv(struct probe *p, const struct iovec *remote, unsigned n)
+{
+        char sink[PROBE_PAGES];
+        struct iovec local = {sink, n};
+        long got;
+
+        if (atomic_load_explicit(&vm_readv_refused, memory_order_relaxed))
+                return -1;
+        if (p->self == 0)
+                p->self = (pid_t)syscall(SYS_getpid);
+        got = syscall(SYS_process_vm_readv, p->self, &local, 1UL, remote, (unsigned long)n, 0UL);
+        if (got >= 0)
+                return got;
+        if (errno == EFAULT)
+                return 0;
+        if (errno == EPERM || errno == ENOSYS)
+                atomic_store_explicit(&vm_readv_refused, true, memory_order_relaxed);
+        return -1;
+}
+
+/* The same through write(2), which answers EFAULT for a source it cannot read. One page a call: a
+ * pipe takes all of a write or none of it. */
+static long readable_by_pipe(struct probe *p, const struct iovec *remote)
+{
+        char sink;
+        long got;
+
+        if (p->pipe[0] < 0 && syscall(SYS_pipe2, p->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+                p->pipe[0] = p->pipe[1] = -1;
+                return -1;
+        }
+        got = syscall(SYS_write, p->pipe[1], remote->iov_base, (size_t)1);
+        if (got == 1)
+                syscall(SYS_read, p->pipe[0], &sink, (size_t)1);
+        if (got >= 0)
+                return got;
+        return errno == EFAULT ? 0 : -1;
+}
+
+static bool readable(struct probe *p, const void *addr)
+{
+        uintptr_t page = (uintptr_t)addr & ~(p->page - 1);
+        struct iovec remote[PROBE_PAGES];
+        unsigned n;
+        long pages;
+
+        if (known(p, page))
                 return true;
-        if (syscall(SYS_mincore, (void *)page, s->page, &residency) != 0)
+        n = probe_vector(p, page, remote);
+        pages = readable_by_vm_readv(p, remote, n);
+        if (pages < 0)
+                pages = readable_by_pipe(p, remote);
+        if (pages <= 0)
                 return false;
-        remember(s, page);
+        remember(p, page, page + (uintptr_t)pages * p->page);
         return true;
 }
 
-static bool string_readable(struct spans *s, const char *text)
+static bool string_readable(struct probe *p, const char *text)
 {
         for (;;) {
-                const char *page_end;
+                const char *page_end = (const char *)(((uintptr_t)text | (p->page - 1)) + 1);
 
-                if (!mapped(s, text))
+                if (!readable(p, text))
                         return false;
-                page_end = (const char *)(((uintptr_t)text | (s->page - 1)) + 1);
-                for (; text < page_end; text++)
-                        if (*text == '\0')
-                                return true;
+                if (memchr(text, '\0', (size_t)(page_end - text)))
+                        return true;
+                text = page_end;
         }
+}
+
+static bool entries_readable(struct probe *p, char *const vector[])
+{
+        for (size_t i = 0; i < VECTOR_MAX; i++) {
+                if (!readable(p, &vector[i]) || !readable(p, (const char *)&vector[i + 1] - 1))
+                        return false;
+                if (!vector[i])
+                        return true;
+                if (!string_readable(p, vector[i]))
+                        return false;
+        }
+        return false;
 }
 
 bool fl_vector_readable(char *const vector[])
 {
-        struct spans s = {.page = getauxval(AT_PAGESZ)};
+        struct probe p = {.pipe = {-1, -1}};
+        int saved;
+        bool ok;
 
         if (!vector)
                 return true;
-        if (s.page == 0)
-                s.page = 4096;
-        for (size_t i = 0; i < VECTOR_MAX; i++) {
-                if (!mapped(&s, &vector[i]) || !mapped(&s, (const char *)&vector[i + 1] - 1))
-                        return false;
-                if (!vector[i])
-                        return true;
-                if (!string_readable(&s, vector[i]))
-                        return false;
+        saved = errno;
+        p.page = getauxval(AT_PAGESZ);
+        if (p.page == 0)
+                p.page = 4096;
+        ok = entries_readable(&p, vector);
+        /* The pipe, if one was needed, is the library's only fd: gone before the program runs on.
+         */
+        if (p.pipe[0] >= 0) {
+                syscall(SYS_close, p.pipe[0]);
+                syscall(SYS_close, p.pipe[1]);
         }
-        return false;
+        errno = saved;
+        return ok;
 }
