@@ -48,6 +48,7 @@ static void usage(FILE *out)
               "  --only=CMDS         audit only these programs (comma-separated names)\n"
               "  --skip=CMDS         never audit these programs\n"
               "  --quiet             do not print the ring path\n"
+              "  -h, --help          this text\n"
               "Exit status: N (3) when a leak was found, else CMD's status (0 with --from);\n"
               "2 bad option or unreadable ring; 127 CMD could not be run.\n",
               out);

@@ -35,7 +35,8 @@ static void usage(FILE *out)
             "  --kernel=VER       answer as Linux VER would (seccomp filter); list: the table\n"
             "  --only=CMDS        forklock only these programs (comma-separated names)\n"
             "  --skip=CMDS        never these programs (pure pass-through)\n"
-            "  --quiet            do not print the ring path\n",
+            "  --quiet            do not print the ring path\n"
+            "  -h, --help         this text\n",
             out);
 }
 
