@@ -1,13 +1,16 @@
 /* The constructor: reads the environment once and sets up the shim. Calls that arrive before it
  * (from other libraries' constructors) run it themselves. */
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <sys/auxv.h>
 
 #include "audit.h"
 #include "audit_env.h"
+#include "cmds.h"
 #include "forklock.h"
 #include "inherit.h"
+#include "log_path.h"
 #include "process.h"
 #include "real.h"
 #include "recorder.h"
@@ -42,9 +45,12 @@ static void read_environment(void)
 #ifdef FL_TEST_BUILD
         fl_forklock_disable(process.config.no_lock);
 #endif
+        if (!fl_cmds_selected(getenv("FORKLOCK_ONLY_CMDS"), getenv("FORKLOCK_SKIP_CMDS"),
+                              program_invocation_short_name))
+                process.config.mode = FL_MODE_OFF;
         if (process.config.mode == FL_MODE_OFF)
                 return;
-        fl_recorder_start(&process, secure ? NULL : getenv("FORKLOCK_LOG"),
+        fl_recorder_start(&process, secure ? NULL : fl_log_path_checked(getenv("FORKLOCK_LOG")),
                           secure ? NULL : getenv("FORKLOCK_RING"));
         fl_inherit_warn_if_invalid(getenv("FORKLOCK_INHERIT"));
         /* Every new image carries the library on through exec (the audit runs in the

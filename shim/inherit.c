@@ -163,9 +163,38 @@ const char *fl_pass_reason_name(enum fl_pass_reason reason)
         return (unsigned)reason < FL_PASS_COUNT ? names[reason] : "?";
 }
 
+/* "'a', 'b'": the items of list that do not parse, quoted, cut to size. */
+static void bad_items(const char *list, char *out, size_t size)
+{
+        size_t used = 0;
+
+        out[0] = '\0';
+        for (const char *item = list; item;) {
+                const char *comma = strchr(item, ',');
+                size_t n = comma ? (size_t)(comma - item) : strlen(item);
+                bool valid = true;
+
+                if (n)
+                        item_matches(item, item + n, -1, -1, -1, &valid);
+                if (!valid && used + n + 5 < size) {
+                        memcpy(out + used, used ? ", '" : "'", used ? 3 : 1);
+                        used += used ? 3 : 1;
+                        memcpy(out + used, item, n);
+                        used += n;
+                        out[used++] = '\'';
+                        out[used] = '\0';
+                }
+                item = comma ? comma + 1 : NULL;
+        }
+}
+
 void fl_inherit_warn_if_invalid(const char *list)
 {
-        if (list && !fl_inherit_list_valid(list))
-                fl_warn("warning: FORKLOCK_INHERIT=", list,
-                        " is not a list of fds, tcp:PORT or udp:PORT; bad items ignored", NULL);
+        char bad[256];
+
+        if (!list || fl_inherit_list_valid(list))
+                return;
+        bad_items(list, bad, sizeof(bad));
+        fl_warn("warning: FORKLOCK_INHERIT: ", bad[0] ? bad : "an empty item",
+                " is not an fd, tcp:PORT or udp:PORT; ignored", NULL);
 }

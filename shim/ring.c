@@ -1,5 +1,6 @@
 /* The ring: capacity rules, header initialisation, the lock-free append, anonymous mappings. */
 #include "ring.h"
+#include "clock.h"
 #include "ring_internal.h"
 #include "warn.h"
 
@@ -48,10 +49,7 @@ uint32_t fl_ring_capacity_parse(const char *text)
 
 static int64_t clock_ns(clockid_t id)
 {
-        struct timespec ts;
-
-        clock_gettime(id, &ts);
-        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+        return fl_clock_ns(id);
 }
 
 /* Everything but the magic, which the caller publishes last so that a process opening a file
@@ -123,15 +121,12 @@ uint64_t fl_ring_append(struct fl_ring *ring, const struct fl_record *rec)
 {
         struct fl_ring_header *hdr = ring->hdr;
         uint64_t payload[WORDS], *word, seq, old;
-        struct timespec ts;
-
         if (!hdr)
                 return 0;
         /* The copy is taken first so that a writer interrupted by a signal handler that appends
          * too never has its source half-changed; it also lets the compiler use plain loads. */
         memcpy(payload, rec, sizeof(payload));
-        clock_gettime(CLOCK_MONOTONIC, &ts); /* vDSO; does not touch errno on success */
-        payload[1] = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+        payload[1] = (uint64_t)fl_clock_ns(CLOCK_MONOTONIC);
 
         seq = __atomic_add_fetch(&hdr->head, 1, __ATOMIC_RELAXED);
         word = (uint64_t *)&ring->slots[seq & ring->mask];

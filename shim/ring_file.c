@@ -48,12 +48,12 @@ int fl_ring_header_check(const struct fl_ring_header *hdr, uint64_t real_size, c
 {
         struct fl_msg m = {why, len, 0};
 
-        if (real_size < FL_RING_HEADER_SIZE) {
+        if (real_size >= sizeof(hdr->magic) && hdr->magic != FL_RING_MAGIC) {
+                fl_msg_str(&m, "not a forklock ring (bad magic)");
+        } else if (real_size < FL_RING_HEADER_SIZE) {
                 fl_msg_str(&m, "truncated: ");
                 fl_msg_num(&m, real_size);
                 fl_msg_str(&m, " bytes, less than the 4096-byte ring header");
-        } else if (hdr->magic != FL_RING_MAGIC) {
-                fl_msg_str(&m, "not a forklock ring (bad magic)");
         } else if (hdr->version != FL_RING_VERSION) {
                 fl_msg_str(&m, "ring format version ");
                 fl_msg_num(&m, hdr->version);
@@ -139,8 +139,12 @@ static int read_header(int fd, struct stat *st, struct fl_ring_header *hdr)
                 if (fstat(fd, st) < 0)
                         return -1;
                 memset(hdr, 0, sizeof(*hdr));
-                if (st->st_size >= (off_t)sizeof(*hdr))
-                        got = pread(fd, hdr, sizeof(*hdr), 0);
+                /* A short file is read too: its first bytes say whether it is a ring at all. */
+                if (st->st_size > 0)
+                        got = pread(fd, hdr,
+                                    st->st_size < (off_t)sizeof(*hdr) ? (size_t)st->st_size
+                                                                      : sizeof(*hdr),
+                                    0);
                 if (!still_being_created(st, hdr, got) || step == JOIN_WAIT_STEPS)
                         return 0;
                 nanosleep(&pause, NULL);

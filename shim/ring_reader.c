@@ -66,7 +66,9 @@ int fl_ring_reader_open(struct fl_ring_reader *r, const char *path, char *err, s
                 return fail(err, errlen, path, "not a regular file", "");
         }
         memset(&hdr, 0, sizeof(hdr));
-        if (st.st_size >= (off_t)sizeof(hdr) && pread(fd, &hdr, sizeof(hdr), 0) != sizeof(hdr)) {
+        if (st.st_size > 0 &&
+            pread(fd, &hdr, st.st_size < (off_t)sizeof(hdr) ? (size_t)st.st_size : sizeof(hdr), 0) <
+                0) {
                 close(fd);
                 return fail(err, errlen, path, "cannot read the header: ", fl_ring_errname(errno));
         }
@@ -91,8 +93,7 @@ int fl_ring_reader_from_memory(struct fl_ring_reader *r, const void *buf, size_t
 
         memset(r, 0, sizeof(*r));
         memset(&hdr, 0, sizeof(hdr));
-        if (len >= sizeof(hdr))
-                memcpy(&hdr, buf, sizeof(hdr));
+        memcpy(&hdr, buf, len < sizeof(hdr) ? len : sizeof(hdr));
         if (fl_ring_header_check(&hdr, len, why, sizeof(why)) < 0)
                 return fail(err, errlen, "ring", why, "");
         r->owned = malloc(len);

@@ -1,34 +1,56 @@
-/* forklock-run: the end of `forklock run`. Runs CMD with LD_PRELOAD set for it alone (this program
- * does not load the library), waits for it, then prints each distinct warning its images recorded
- * in the ring, once, on this program's stderr: never in CMD's own streams. Exits with CMD's status;
- * dies of CMD's signal when CMD died of one.
+/* forklock-run: `forklock run`. Runs CMD with LD_PRELOAD set for it alone (this program does not
+ * load the library), waits for it, then prints each distinct warning its images recorded in the
+ * ring, once, on this program's stderr: never in CMD's own streams. Exits with CMD's status; dies
+ * of CMD's signal when CMD died of one. The ring is the output: it is kept, and its path said.
  *
- *   forklock-run --ring=FILE [--preload=VALUE] -- CMD [ARG...]
- *
- * While CMD runs, SIGINT and SIGQUIT are ignored here (as system() does: the terminal sends them
- * to CMD too), and SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 and SIGALRM sent here are passed on to CMD. */
+ * While CMD runs, SIGINT and SIGQUIT are left to CMD (the terminal sends them to both), and
+ * SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 and SIGALRM sent here are passed on to CMD. */
+#include "lib/launch.h"
 #include "lib/warnings.h"
 #include "ring_reader.h"
+#include "warn.h"
 
-#include <errno.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-static volatile pid_t child;
-static const int forwarded[] = {SIGTERM, SIGHUP, SIGUSR1, SIGUSR2, SIGALRM};
-
-static void forward(int sig)
+static void usage(FILE *out)
 {
-        int saved = errno;
+        fputs(
+            "usage: forklock run [OPTIONS] -- CMD [ARG...]\n"
+            "Runs CMD with libforklock.so preloaded: its sockets become close-on-exec, every\n"
+            "decision is recorded in a ring file (path printed on stderr), and fds reaching\n"
+            "exec'd programs are audited.\n"
+            "  --mode=MODE        enforce (default), audit (change nothing, record what would\n"
+            "                     change), off\n"
+            "  --profile=NAME     cloexec (default: only close-on-exec) or go (Go's net package)\n"
+            "  --simulate-einval  make the atomic attempt fail, so the fallback path runs\n"
+            "  --log=FILE         ring file (default: a new file in a private directory)\n"
+            "  --ring=N           ring capacity in records, 64..16777216 (default 65536)\n"
+            "  --inherit=LIST     fds passed on purpose: numbers, tcp:PORT or udp:PORT\n"
+            "  --kernel=VER       answer as Linux VER would (seccomp filter); list: the table\n"
+            "  --only=CMDS        forklock only these programs (comma-separated names)\n"
+            "  --skip=CMDS        never these programs (pure pass-through)\n"
+            "  --quiet            do not print the ring path\n"
+            "  -h, --help         this text\n",
+            out);
+}
 
-        if (child > 0)
-                kill(child, sig);
-        errno = saved;
+static const struct cli_option options[] = {
+    LAUNCH_OPTIONS_RUN,
+    LAUNCH_OPTIONS_COMMON,
+    {NULL, NULL, false, 0},
+};
+
+static const struct cli cli = {"forklock run", options, usage};
+
+static int take(int id, const char *value, void *data)
+{
+        return launch_take(data, id, value);
 }
 
 static void print_warnings(const char *ring)
@@ -39,7 +61,7 @@ static void print_warnings(const char *ring)
         char err[256];
 
         if (fl_ring_reader_open(&reader, ring, err, sizeof(err)) < 0)
-                return; /* CMD never started an image with the library: nothing was said */
+                return;
         warnings_init(&w);
         while (fl_ring_reader_next(&reader, &rec) == 1)
                 warnings_feed(&w, &rec);
@@ -62,56 +84,33 @@ static void die_like(int sig)
         raise(sig);
 }
 
-static int start(char **cmd, const char *preload, struct sigaction *old_int,
-                 struct sigaction *old_quit)
+static const char *default_libdir(void)
 {
-        pid_t pid = fork();
+        static char dir[PATH_MAX];
+        ssize_t n = readlink("/proc/self/exe", dir, sizeof(dir) - 1);
 
-        if (pid != 0)
-                return pid < 0 ? -1 : (child = pid, 0);
-        sigaction(SIGINT, old_int, NULL);
-        sigaction(SIGQUIT, old_quit, NULL);
-        for (size_t i = 0; i < sizeof(forwarded) / sizeof(forwarded[0]); i++)
-                signal(forwarded[i], SIG_DFL);
-        if (preload && preload[0])
-                setenv("LD_PRELOAD", preload, 1);
-        execvp(cmd[0], cmd);
-        fprintf(stderr, "forklock run: %s: %s\n", cmd[0], strerror(errno));
-        _exit(errno == ENOENT ? 127 : 126);
+        if (n <= 0)
+                return ".";
+        dir[n] = '\0';
+        return dirname(dir);
 }
 
 int main(int argc, char **argv)
 {
-        struct sigaction ignore = {.sa_handler = SIG_IGN}, pass = {.sa_handler = forward};
-        struct sigaction old_int, old_quit;
-        const char *ring = NULL, *preload = NULL;
-        int i, status;
+        struct launch l = {.cli = &cli};
+        int rest, status;
 
-        for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-                if (strncmp(argv[i], "--ring=", 7) == 0)
-                        ring = argv[i] + 7;
-                else if (strncmp(argv[i], "--preload=", 10) == 0)
-                        preload = argv[i] + 10;
-                else
-                        return fprintf(stderr, "forklock-run: unknown option '%s'\n", argv[i]), 2;
-        }
-        if (!ring || i + 1 >= argc)
-                return fputs("usage: forklock-run --ring=FILE [--preload=VALUE] -- CMD...\n",
-                             stderr),
-                       2;
-        sigaction(SIGINT, &ignore, &old_int);
-        sigaction(SIGQUIT, &ignore, &old_quit);
-        for (size_t s = 0; s < sizeof(forwarded) / sizeof(forwarded[0]); s++)
-                sigaction(forwarded[s], &pass, NULL);
-        if (start(argv + i + 1, preload, &old_int, &old_quit) < 0)
-                return fprintf(stderr, "forklock run: fork: %s\n", strerror(errno)), 127;
-        while (waitpid(child, &status, 0) < 0)
-                if (errno != EINTR)
-                        return 127;
-        print_warnings(ring);
-        if (WIFSIGNALED(status)) {
-                die_like(WTERMSIG(status));
-                return 128 + WTERMSIG(status);
-        }
-        return WEXITSTATUS(status);
+        fl_warn_set_sink(fl_warn_to_fd);
+        if (cli_parse(&cli, argc, argv, &rest, take, &l) != 0)
+                return 2;
+        l.cmd = argv + rest;
+        if (!l.libdir)
+                l.libdir = default_libdir();
+        if (launch_check(&l) != 0 || launch_prepare(&l) != 0)
+                return 2;
+        status = launch_run(&l);
+        print_warnings(l.ring_path);
+        if (l.signal)
+                die_like(l.signal);
+        return status;
 }

@@ -23,11 +23,12 @@ static const char *sanrt(void)
 
 static void audit(const char *const args[], int nargs)
 {
-        const char *argv[32] = {fl_build_path("forklock-audit")};
+        /* The report into the command's own stream, so that a test sees them in order. */
+        const char *argv[32] = {fl_build_path("forklock-audit"), "-o", "/dev/stdout"};
 
-        cr_assert(nargs < 30);
-        memcpy(argv + 1, args, (size_t)nargs * sizeof(*args));
-        argv[nargs + 1] = NULL;
+        cr_assert(nargs < 28);
+        memcpy(argv + 3, args, (size_t)nargs * sizeof(*args));
+        argv[nargs + 3] = NULL;
         fl_run_program(&run, argv, NULL, false, sanrt(), 60);
 }
 

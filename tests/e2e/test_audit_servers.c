@@ -221,7 +221,8 @@ static void read_file(const char *path, char *buf, size_t size)
 static int audit_from(const char *ring, struct fl_run *run)
 {
         char from[256];
-        const char *argv[] = {fl_build_path("forklock-audit"), "--verbose", from, NULL};
+        const char *argv[] = {
+            fl_build_path("forklock-audit"), "-o", "/dev/stdout", "--verbose", from, NULL};
 
         snprintf(from, sizeof(from), "--from=%s", ring);
         return fl_run_program(run, argv, NULL, false, getenv("FL_SANRT"), 60);

@@ -22,8 +22,9 @@ static const char *sanrt(void)
 
 static void audit_json(const char *mode)
 {
-        const char *argv[] = {fl_build_path("forklock-audit"),      "--json", "--quiet", "--",
-                              fl_build_path("fixtures/audit_wide"), mode,     NULL};
+        const char *argv[] = {
+            fl_build_path("forklock-audit"),      "-o", "/dev/stdout", "--json", "--quiet", "--",
+            fl_build_path("fixtures/audit_wide"), mode, NULL};
 
         fl_run_program(&run, argv, NULL, false, sanrt(), 60);
         cr_assert_eq(run.status, 3, "%s: status %d\n%s\n%s", mode, run.status, run.out, run.err);
@@ -74,7 +75,7 @@ Test(audit_wide, listener_at_fd_305_child_view, .timeout = 90)
         const char *argv[] = {"/bin/sh", "-c", cmd, NULL};
 
         /* The whole report (303 leaks) is larger than a run's buffer: only its tail is kept. */
-        snprintf(cmd, sizeof(cmd), "'%s' --json --quiet -- '%s' many | tail -n 4",
+        snprintf(cmd, sizeof(cmd), "'%s' --json --quiet -o /dev/stdout -- '%s' many | tail -n 4",
                  fl_build_path("forklock-audit"), fl_build_path("fixtures/audit_wide"));
         fl_run_program(&run, argv, NULL, false, sanrt(), 60);
         cr_expect(strstr(run.out, "{\"fd\":305,\"kind\":\"TCP\""),

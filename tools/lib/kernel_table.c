@@ -182,6 +182,9 @@ int fl_kernel_parse(const char *text, uint32_t *version)
                         break;
                 text++;
         }
+        /* What uname -r prints: X.Y.Z followed by a local version ("-150-generic", "+"). */
+        if (count >= 3 && (*text == '-' || *text == '+' || *text == '_'))
+                text += strlen(text);
         if (*text != '\0' || count < 2 || part[0] > 0xff || part[1] > 0xff)
                 return -1;
         *version = FL_KVER(part[0], part[1], part[2]);

@@ -1,0 +1,580 @@
+#include "report.h"
+
+#include "audit.h"
+#include "fdinfo.h"
+#include "inherit.h"
+#include "rings.h"
+#include "ring.h"
+#include "ring_reader.h"
+#include "text_record.h"
+#include "warnings.h"
+
+#include <dirent.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Open addressing, keys never 0: pid -> program (index of its latest START), ino -> origin. */
+struct map {
+        uint64_t *keys;
+        size_t *values;
+        size_t mask;
+};
+
+static void map_init(struct map *m, size_t entries)
+{
+        size_t size = 64;
+
+        while (size < entries * 2)
+                size *= 2;
+        m->keys = calloc(size, sizeof(*m->keys));
+        m->values = calloc(size, sizeof(*m->values));
+        m->mask = size - 1;
+        if (!m->keys || !m->values) {
+                fputs("forklock audit: out of memory\n", stderr);
+                exit(2);
+        }
+}
+
+static size_t *map_slot(struct map *m, uint64_t key, int insert)
+{
+        for (size_t i = (key * 0x9e3779b97f4a7c15ull) >> 7 & m->mask;; i = (i + 1) & m->mask) {
+                if (m->keys[i] == key)
+                        return &m->values[i];
+                if (m->keys[i] == 0) {
+                        if (!insert)
+                                return NULL;
+                        m->keys[i] = key;
+                        return &m->values[i];
+                }
+        }
+}
+
+struct report {
+        const struct report_options *o;
+        struct fl_ring_reader *reader;
+        struct fl_record *records;
+        size_t count;
+        struct map programs, origins, parents;
+        /* Parent's side groups (an ARGV record and the fd records after it, same pid/tid). */
+        struct map open_group, last_exec, last_spawn;
+        char **texts;         /* record -> its text with continuations, or NULL: its own */
+        uint32_t *group_of;   /* record -> index of its ARGV record + 1, 0 for none */
+        uint8_t *group_state; /* per ARGV record: 1 confirmed by a START, 2 the exec failed */
+        uint32_t *previous;   /* START record -> index + 1 of the image its pid ran before, 0 */
+        pid_t self;
+        unsigned long leaks, passed, held, images, images_leaking;
+};
+
+/* The ring and the drop rings of images that dropped privileges, merged (tools/lib/rings.c). */
+static int load_records(struct report *rep, const char *path)
+{
+        static struct fl_ring_reader reader;
+        struct rings rs;
+        char err[256];
+
+        if (rings_load(&rs, path, &reader, err, sizeof(err)) < 0) {
+                fprintf(stderr, "forklock audit: %s\n", err);
+                return -1;
+        }
+        rings_recorrelate(&rs);
+        rep->reader = &reader;
+        rep->records = rs.records;
+        rep->count = rs.count;
+        return 0;
+}
+
+/* ---- long texts: a record and its FL_CALL_TEXT continuations (shim/text_record.h) ---- */
+
+static const char *text_of(const struct report *rep, const struct fl_record *r)
+{
+        const char *full = rep->texts ? rep->texts[r - rep->records] : NULL;
+
+        return full ? full : r->text;
+}
+
+/* The record with this seq, before index `before`: records come oldest first. */
+static const struct fl_record *record_by_seq(const struct report *rep, size_t before, uint64_t seq)
+{
+        size_t lo = 0, hi = before;
+
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+
+                if (rep->records[mid].seq < seq)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        if (lo < before && rep->records[lo].seq == seq)
+                return &rep->records[lo];
+        for (size_t i = before; i-- > 0;) /* not sorted there: a reader's stale record */
+                if (rep->records[i].seq == seq)
+                        return &rep->records[i];
+        return NULL;
+}
+
+static void append_chunk(struct report *rep, const struct fl_record *base, const char *chunk)
+{
+        char **full = &rep->texts[base - rep->records];
+        size_t had = *full ? strlen(*full) : strnlen(base->text, FL_RECORD_TEXT);
+        size_t add = strnlen(chunk, FL_RECORD_TEXT);
+        char *more = realloc(*full, had + add + 1);
+
+        if (!more)
+                return;
+        if (!*full)
+                memcpy(more, base->text, had);
+        memcpy(more + had, chunk, add);
+        more[had + add] = '\0';
+        *full = more;
+}
+
+static int assemble_texts(struct report *rep)
+{
+        rep->texts = calloc(rep->count + 1, sizeof(*rep->texts));
+        if (!rep->texts)
+                return -1;
+        for (size_t i = 0; i < rep->count; i++) {
+                const struct fl_record *r = &rep->records[i], *base;
+                uint64_t seq = fl_text_record_continues(r);
+
+                if (seq && (base = record_by_seq(rep, i, seq)) && base->call != FL_CALL_TEXT)
+                        append_chunk(rep, base, r->text);
+        }
+        return 0;
+}
+
+static const char *base_name(const char *path)
+{
+        const char *slash = strrchr(path, '/');
+
+        return slash && slash[1] ? slash + 1 : path;
+}
+
+static const char *program_of(struct report *rep, int32_t pid)
+{
+        size_t *at = pid > 0 ? map_slot(&rep->programs, (uint64_t)pid, 0) : NULL;
+
+        if (at)
+                return rep->records[*at].text[0] ? text_of(rep, &rep->records[*at]) : "?";
+        return pid == rep->self ? "forklock-audit" : "?";
+}
+
+/* Who handed the fd over: the image the same pid ran before this one (the fork child of its
+ * parent, or the program that exec'd in place), else the parent process as far as it is known. */
+static const char *from_program(struct report *rep, const struct fl_record *r, char *buf,
+                                size_t size)
+{
+        size_t *at = r->pid > 0 ? map_slot(&rep->programs, (uint64_t)r->pid, 0) : NULL;
+        char path[64];
+        FILE *f;
+
+        if (at && rep->records[*at].pid == r->pid && rep->previous[*at])
+                return base_name(text_of(rep, &rep->records[rep->previous[*at] - 1]));
+        if (r->child_pid == rep->self)
+                return "forklock-audit";
+        if ((at = r->child_pid > 0 ? map_slot(&rep->programs, (uint64_t)r->child_pid, 0) : NULL))
+                return base_name(text_of(rep, &rep->records[*at]));
+        snprintf(path, sizeof(path), "/proc/%d/comm", r->child_pid);
+        if (r->child_pid > 1 && (f = fopen(path, "r"))) {
+                char comm[32] = "";
+
+                if (fgets(comm, sizeof(comm), f))
+                        comm[strcspn(comm, "\n")] = '\0';
+                fclose(f);
+                if (comm[0]) {
+                        snprintf(buf, size, "%s, outside forklock", comm);
+                        return buf;
+                }
+        }
+        return "outside forklock";
+}
+
+/* The image an fd reached: its START, or for the parent's view the exec'd path (first word). */
+static const char *reached_program(struct report *rep, const struct fl_record *r)
+{
+        static char first[PATH_MAX];
+        const char *argv;
+        size_t n;
+
+        if (r->aux != FL_AUDIT_PARENT || !rep->group_of[r - rep->records])
+                return program_of(rep, r->pid);
+        argv = text_of(rep, &rep->records[rep->group_of[r - rep->records] - 1]);
+        n = strcspn(argv, " ");
+        if (n >= sizeof(first))
+                n = sizeof(first) - 1;
+        memcpy(first, argv, n);
+        first[n] = '\0';
+        return first;
+}
+
+static const char *state_name(const struct fl_record *r)
+{
+        if (r->flags_applied & FL_STATE_LISTENING)
+                return "listening";
+        if (r->flags_applied & FL_STATE_CONNECTED)
+                return "connected";
+        return "unconnected";
+}
+
+static bool is_socket_kind(int kind)
+{
+        return kind == FL_KIND_TCP || kind == FL_KIND_UDP || kind == FL_KIND_UNIX ||
+               kind == FL_KIND_SOCKET;
+}
+
+static void json_string(FILE *out, const char *s)
+{
+        fputc('"', out);
+        for (; *s; s++) {
+                unsigned char c = (unsigned char)*s;
+
+                if (c == '"' || c == '\\')
+                        fprintf(out, "\\%c", c);
+                else if (c < 0x20 || c >= 0x7f)
+                        fprintf(out, "\\u%04x", c);
+                else
+                        fputc(c, out);
+        }
+        fputc('"', out);
+}
+
+static void print_text(struct report *rep, const struct fl_record *r,
+                       const struct fl_record *origin, bool held)
+{
+        FILE *out = rep->o->out;
+        bool leak = r->decision == FL_DEC_LEAK;
+        char from[64];
+
+        fprintf(out, "%s: fd %d (%s %s",
+                held   ? "already open when audit started"
+                : leak ? "leak"
+                       : "passed",
+                r->fd, fl_fd_kind_name((enum fl_fd_kind)r->protocol), text_of(rep, r));
+        if (is_socket_kind(r->protocol))
+                fprintf(out, ", %s", state_name(r));
+        fprintf(out, ") reached %s (pid %d) from %s (pid %d)", reached_program(rep, r), r->pid,
+                from_program(rep, r, from, sizeof(from)), r->child_pid);
+        if (r->aux == FL_AUDIT_PARENT)
+                fprintf(out, ", seen at exec (the new image kept no record of its own)");
+        if (held)
+                fprintf(out, "; not the command's leak\n");
+        if (held)
+                return;
+        if (!leak)
+                fprintf(out, ", passed on purpose (%s)",
+                        fl_pass_reason_name((enum fl_pass_reason)r->flags_asked));
+        if (origin)
+                fprintf(out, "; created by %s() in pid %d at %+.3fs\n",
+                        fl_call_name((enum fl_call)origin->call), origin->pid,
+                        (double)fl_ring_reader_rel_ns(rep->reader, origin->ts_ns) / 1e9);
+        else
+                fprintf(out, "; origin unknown (not created by a wrapped call under forklock)\n");
+}
+
+static void print_json(struct report *rep, const struct fl_record *r,
+                       const struct fl_record *origin, bool held)
+{
+        FILE *out = rep->o->out;
+        bool leak = r->decision == FL_DEC_LEAK && !held;
+        char from[64];
+
+        fprintf(out, "{\"fd\":%d,\"kind\":", r->fd);
+        json_string(out, fl_fd_kind_name((enum fl_fd_kind)r->protocol));
+        fprintf(out, ",\"description\":");
+        json_string(out, text_of(rep, r));
+        fprintf(out, ",\"state\":");
+        if (is_socket_kind(r->protocol))
+                json_string(out, state_name(r));
+        else
+                fprintf(out, "null");
+        fprintf(out, ",\"ino\":%llu,\"program\":", (unsigned long long)r->ino);
+        json_string(out, reached_program(rep, r));
+        fprintf(out, ",\"pid\":%d,\"parent_program\":", r->pid);
+        json_string(out, from_program(rep, r, from, sizeof(from)));
+        fprintf(out, ",\"parent_pid\":%d,\"intent\":\"%s\",\"reason\":", r->child_pid,
+                held   ? "held"
+                : leak ? "leak"
+                       : "passed");
+        if (leak || held)
+                fprintf(out, "null");
+        else
+                json_string(out, fl_pass_reason_name((enum fl_pass_reason)r->flags_asked));
+        fprintf(out, ",\"seq\":%llu,\"origin\":", (unsigned long long)r->seq);
+        if (origin)
+                fprintf(
+                    out,
+                    "{\"call\":\"%s\",\"pid\":%d,\"tid\":%d,\"fd\":%d,\"seq\":%llu,\"at_s\":%.6f}",
+                    fl_call_name((enum fl_call)origin->call), origin->pid, origin->tid,
+                    origin->result >= 0 && origin->call != FL_CALL_SOCKETPAIR ? origin->result
+                                                                              : origin->fd,
+                    (unsigned long long)origin->seq,
+                    (double)fl_ring_reader_rel_ns(rep->reader, origin->ts_ns) / 1e9);
+        else
+                fprintf(out, "null");
+        fprintf(out, "}\n");
+}
+
+static bool creates_fd(const struct fl_record *r)
+{
+        return r->result >= 0 && r->ino != 0 &&
+               (r->call == FL_CALL_SOCKET || r->call == FL_CALL_SOCKETPAIR ||
+                r->call == FL_CALL_ACCEPT || r->call == FL_CALL_ACCEPT4);
+}
+
+static uint64_t thread_key(const struct fl_record *r)
+{
+        return (uint64_t)(uint32_t)r->pid << 32 | (uint32_t)r->tid;
+}
+
+/* The parent's side: which exec/spawn each survivor record belongs to, and whether the new image
+ * recorded itself (then its own records are the report) or not (then the parent's are). */
+static void note_group(struct report *rep, size_t i)
+{
+        const struct fl_record *r = &rep->records[i];
+        size_t *open;
+
+        if (r->call == FL_CALL_INHERIT && r->aux == FL_AUDIT_ARGV) {
+                *map_slot(&rep->open_group, thread_key(r), 1) = i + 1;
+                *map_slot(r->fd2 == FL_CALL_EXEC ? &rep->last_exec : &rep->last_spawn,
+                          (uint64_t)r->pid, 1) = i + 1;
+        } else if (r->call == FL_CALL_INHERIT && r->aux == FL_AUDIT_PARENT) {
+                if ((open = map_slot(&rep->open_group, thread_key(r), 0)))
+                        rep->group_of[i] = (uint32_t)*open;
+        } else if (r->call == FL_CALL_EXEC && r->result < 0) {
+                if ((open = map_slot(&rep->open_group, thread_key(r), 0)) && *open)
+                        rep->group_state[*open - 1] = 2;
+        } else if (r->call == FL_CALL_START) {
+                size_t *g = map_slot(&rep->last_exec, (uint64_t)r->pid, 0);
+                size_t *sp = map_slot(&rep->last_spawn, (uint64_t)r->child_pid, 0);
+
+                if (g && *g && rep->group_state[*g - 1] == 0)
+                        rep->group_state[*g - 1] = 1;
+                else if (sp && *sp && rep->group_state[*sp - 1] == 0)
+                        rep->group_state[*sp - 1] = 1;
+        }
+}
+
+static void note_record(struct report *rep, size_t i)
+{
+        const struct fl_record *r = &rep->records[i];
+
+        note_group(rep, i);
+
+        if (r->call == FL_CALL_START && r->pid > 0) {
+                size_t *before = map_slot(&rep->programs, (uint64_t)r->pid, 0);
+
+                rep->previous[i] = before ? (uint32_t)*before + 1 : 0;
+                *map_slot(&rep->programs, (uint64_t)r->pid, 1) = i;
+                rep->images++;
+        } else if ((r->call == FL_CALL_FORK || r->call == FL_CALL_VFORK ||
+                    r->call == FL_CALL_CLONE) &&
+                   r->result > 0) {
+                /* A fork child runs its parent's program until it execs. */
+                size_t *parent = map_slot(&rep->programs, (uint64_t)r->pid, 0);
+
+                if (parent)
+                        *map_slot(&rep->programs, (uint64_t)r->result, 1) = *parent;
+                *map_slot(&rep->parents, (uint64_t)r->result, 1) = (size_t)r->pid;
+        } else if (creates_fd(r)) {
+                *map_slot(&rep->origins, r->ino, 1) = i;
+                if (r->call == FL_CALL_SOCKETPAIR && r->aux != 0)
+                        *map_slot(&rep->origins, (uint64_t)(uint32_t)r->aux, 1) = i;
+        }
+}
+
+static bool held_by_caller(const struct report *rep, uint64_t ino)
+{
+        for (size_t i = 0; ino && i < rep->o->held_count; i++)
+                if (rep->o->held_ino[i] == ino)
+                        return true;
+        return false;
+}
+
+static void report_fd(struct report *rep, const struct fl_record *r, int32_t *last_leaking_pid)
+{
+        size_t *at = r->ino ? map_slot(&rep->origins, r->ino, 0) : NULL;
+        const struct fl_record *origin = at ? &rep->records[*at] : NULL;
+        bool held = !origin && r->decision == FL_DEC_LEAK && held_by_caller(rep, r->ino);
+
+        if (held) {
+                rep->held++;
+        } else if (r->decision == FL_DEC_LEAK) {
+                rep->leaks++;
+                if (*last_leaking_pid != r->pid)
+                        rep->images_leaking++;
+                *last_leaking_pid = r->pid;
+        } else {
+                rep->passed++;
+        }
+        if (rep->o->json)
+                print_json(rep, r, origin, held);
+        else if (r->decision == FL_DEC_LEAK || rep->o->verbose)
+                print_text(rep, r, origin, held);
+}
+
+static void report_parent_view(struct report *rep, const struct fl_record *r,
+                               int32_t *last_leaking_pid)
+{
+        struct fl_record copy = *r;
+        size_t *parent = map_slot(&rep->parents, (uint64_t)r->pid, 0);
+
+        copy.child_pid = parent ? (int32_t)*parent : 0;
+        rep->group_of[rep->count] = rep->group_of[r - rep->records];
+        rep->texts[rep->count] = rep->texts[r - rep->records];
+        rep->records[rep->count] = copy; /* room: load_records keeps one spare slot */
+        report_fd(rep, &rep->records[rep->count], last_leaking_pid);
+}
+
+static void summary(struct report *rep, int status, bool ran)
+{
+        FILE *out = rep->o->out;
+        const struct fl_ring_stats *st = &rep->reader->stats;
+
+        if (rep->o->json) {
+                fprintf(out,
+                        "{\"summary\":true,\"leaks\":%lu,\"images_leaking\":%lu,\"passed\":%lu,"
+                        "\"held\":%lu,\"images\":%lu,\"records\":%zu,\"lost\":%llu",
+                        rep->leaks, rep->images_leaking, rep->passed, rep->held, rep->images,
+                        rep->count, (unsigned long long)(st->overwritten + st->lost));
+                if (ran)
+                        fprintf(out, ",\"status\":%d", status);
+                fprintf(out, "}\n");
+        } else if (rep->leaks) {
+                fprintf(out,
+                        "forklock audit: %lu leak%s in %lu image%s (%lu images started, %lu fd%s "
+                        "passed on purpose)\n",
+                        rep->leaks, rep->leaks == 1 ? "" : "s", rep->images_leaking,
+                        rep->images_leaking == 1 ? "" : "s", rep->images, rep->passed,
+                        rep->passed == 1 ? "" : "s");
+        } else {
+                fprintf(
+                    out,
+                    "forklock audit: no leaks (%lu images started, %lu fd%s passed on purpose)\n",
+                    rep->images, rep->passed, rep->passed == 1 ? "" : "s");
+        }
+        if (!rep->o->json && rep->held)
+                fprintf(out,
+                        "forklock audit: %lu fd%s already open when audit started (not counted)\n",
+                        rep->held, rep->held == 1 ? "" : "s");
+        if (!rep->o->json && ran)
+                fprintf(out, "forklock audit: command exited with status %d\n", status);
+        if (rep->images == 0)
+                fputs("forklock audit: note: no program started with libforklock (a static binary? "
+                      "setuid?); nothing was audited\n",
+                      stderr);
+        if (st->overwritten + st->lost)
+                fprintf(
+                    stderr,
+                    "forklock audit: note: the ring overwrote %llu records; raise FORKLOCK_RING "
+                    "for a complete report\n",
+                    (unsigned long long)(st->overwritten + st->lost));
+}
+
+static void map_free(struct map *m)
+{
+        free(m->keys);
+        free(m->values);
+}
+
+static void report_free(struct report *rep)
+{
+        struct map *maps[] = {&rep->programs,   &rep->origins,   &rep->parents,
+                              &rep->open_group, &rep->last_exec, &rep->last_spawn};
+
+        for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
+                map_free(maps[i]);
+        for (size_t i = 0; rep->texts && i < rep->count; i++) /* [count]: a borrowed copy */
+                free(rep->texts[i]);
+        free(rep->texts);
+        free(rep->group_of);
+        free(rep->group_state);
+        free(rep->previous);
+        free(rep->records);
+        if (rep->reader)
+                fl_ring_reader_close(rep->reader);
+}
+
+static int report_records(struct report *rep, int status, bool ran)
+{
+        int32_t last_leaking_pid = 0;
+
+        map_init(&rep->programs, rep->count / 4 + 16);
+        map_init(&rep->origins, rep->count + 16);
+        map_init(&rep->parents, rep->count / 4 + 16);
+        map_init(&rep->open_group, rep->count / 4 + 16);
+        map_init(&rep->last_exec, rep->count / 4 + 16);
+        map_init(&rep->last_spawn, rep->count / 4 + 16);
+        rep->group_of = calloc(rep->count + 1, sizeof(*rep->group_of));
+        rep->group_state = calloc(rep->count + 1, 1);
+        rep->previous = calloc(rep->count + 1, sizeof(*rep->previous));
+        if (!rep->group_of || !rep->previous || !rep->group_state || assemble_texts(rep) < 0)
+                return 2;
+        for (size_t i = 0; i < rep->count; i++) {
+                const struct fl_record *r = &rep->records[i];
+
+                note_record(rep, i);
+                if (r->call == FL_CALL_INHERIT && r->aux == FL_AUDIT_CHILD)
+                        report_fd(rep, r, &last_leaking_pid);
+        }
+        /* Images that kept no record (a server that dropped privileges cannot open the ring; a
+         * static binary never loads the library): the parent's view at exec stands in. */
+        for (size_t i = 0; i < rep->count; i++)
+                if (rep->group_of[i] && rep->group_state[rep->group_of[i] - 1] == 0 &&
+                    rep->records[rep->group_of[i] - 1].fd2 == FL_CALL_EXEC)
+                        report_parent_view(rep, &rep->records[i], &last_leaking_pid);
+        summary(rep, status, ran);
+        fflush(rep->o->out);
+        if (rep->leaks)
+                return rep->o->leak_status;
+        return ran ? status : 0;
+}
+
+/* What the images said (bad FORKLOCK_* values, unusable ring files): each distinct text once. */
+static void print_warnings(const struct report *rep)
+{
+        struct warnings w;
+
+        warnings_init(&w);
+        for (size_t i = 0; i < rep->count; i++)
+                warnings_feed(&w, &rep->records[i]);
+        warnings_print(&w, stderr);
+        warnings_free(&w);
+}
+
+int report_ring(const struct report_options *o, const char *path, int status, bool ran)
+{
+        struct report rep = {.o = o, .self = o->self};
+        int result;
+
+        if (load_records(&rep, path) < 0) {
+                report_free(&rep);
+                return 2;
+        }
+        result = report_records(&rep, status, ran);
+        print_warnings(&rep);
+        report_free(&rep);
+        return result;
+}
+
+size_t report_held_fds(uint64_t *ino, size_t cap)
+{
+        DIR *d = opendir("/proc/self/fd");
+        struct dirent *e;
+        size_t n = 0;
+
+        if (!d)
+                return 0;
+        while ((e = readdir(d)) && n < cap) {
+                int fd = atoi(e->d_name);
+                struct stat st;
+
+                if (fd >= 3 && fd != dirfd(d) && fstat(fd, &st) == 0)
+                        ino[n++] = (uint64_t)st.st_ino;
+        }
+        closedir(d);
+        return n;
+}
