@@ -4,9 +4,11 @@
 #include <stdlib.h>
 #include <sys/auxv.h>
 
+#include "atfork.h"
 #include "audit.h"
 #include "audit_env.h"
 #include "forklock.h"
+#include "ids.h"
 #include "inherit.h"
 #include "process.h"
 #include "real.h"
@@ -37,6 +39,8 @@ static void read_environment(void)
         fl_forklock_disable(process.config.no_lock);
         if (process.config.mode == FL_MODE_OFF)
                 return;
+        fl_ids_start();
+        fl_image_install_atfork();
         fl_recorder_start(&process, secure ? NULL : getenv("FORKLOCK_LOG"),
                           getenv("FORKLOCK_RING"));
         fl_inherit_warn_if_invalid(getenv("FORKLOCK_INHERIT"));
