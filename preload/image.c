@@ -174,8 +174,12 @@ FL_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
 static int spawn_for_system(pid_t *pid, const char *path, const posix_spawn_file_actions_t *actions,
                             const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-        return spawn_locked(FL_CALL_SYSTEM, fl_real_posix_spawn(), pid, path, actions, attr, argv,
-                            envp);
+        int saved = errno;
+        int err = spawn_locked(FL_CALL_SYSTEM, fl_real_posix_spawn(), pid, path, actions, attr,
+                               argv, envp);
+
+        errno = saved;
+        return err;
 }
 
 FL_EXPORT int system(const char *command)
