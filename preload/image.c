@@ -1,4 +1,5 @@
 /* Wrappers for every call that creates a process or replaces the image. */
+#include <pthread.h>
 #include <sched.h>
 #include <spawn.h>
 #include <stdarg.h>
@@ -7,6 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "atfork.h"
 #include "audit.h"
 #include "audit_env.h"
 #include "env_room.h"
@@ -77,27 +79,58 @@ static int missing(void)
         return -1;
 }
 
+static void atfork_prepare(void)
+{
+        fl_image_atfork_prepare(fl_process());
+}
+
+/* Called once, from the first start of the library: as early as can be, so that these handlers
+ * are registered before the program's. */
+void fl_image_install_atfork(void)
+{
+        pthread_atfork(atfork_prepare, fl_image_atfork_parent, fl_image_atfork_child);
+}
+
 FL_EXPORT pid_t fork(void)
 {
         pid_t (*real)(void) = fl_real_fork();
 
-        return real ? fl_fork(fl_process(), FL_CALL_FORK, real) : missing();
+        return real ? fl_fork(fl_process(), FL_CALL_FORK, real, true) : missing();
 }
 
 FL_EXPORT pid_t _Fork(void)
 {
         pid_t (*real)(void) = fl_real__Fork();
 
-        return real ? fl_fork(fl_process(), FL_CALL_FORK, real) : missing();
+        return real ? fl_fork(fl_process(), FL_CALL_FORK, real, false) : missing();
+}
+
+/* A clone child with its own memory starts in fn with a copy of the lock as this thread holds
+ * it: it must start with the lock released, as a fork child does. The arguments are read from the
+ * copy of the parent's frame, so only without CLONE_VM. */
+struct clone_start {
+        int (*fn)(void *);
+        void *arg;
+};
+
+static int clone_child(void *start)
+{
+        const struct clone_start *s = start;
+        struct fl_lock_token none = {.acquired = false};
+
+        fl_forklock_child_reset(&none);
+        fl_ids_child_reset();
+        return s->fn(s->arg);
 }
 
 FL_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
 {
         int (*real)(int (*)(void *), void *, int, void *, ...) = fl_real_clone();
+        struct clone_start start = {.fn = fn, .arg = arg};
         struct fl_image_call image;
         va_list ap;
         void *parent_tid, *tls, *child_tid;
-        int result;
+        int saved = errno, result;
 
         va_start(ap, arg);
         parent_tid = va_arg(ap, void *);
@@ -111,7 +144,11 @@ FL_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
         fl_image_begin(fl_process(), &image, FL_CALL_CLONE, NULL);
         if (flags & CLONE_VM)
                 fl_ids_shared_child_begin();
-        result = real(fn, stack, flags, arg, parent_tid, tls, child_tid);
+        errno = saved;
+        if (flags & CLONE_VM)
+                result = real(fn, stack, flags, arg, parent_tid, tls, child_tid);
+        else
+                result = real(clone_child, stack, flags, &start, parent_tid, tls, child_tid);
         /* Without CLONE_VFORK the child may still be running: it keeps the kernel's answers. */
         if ((flags & (CLONE_VM | CLONE_VFORK)) == (CLONE_VM | CLONE_VFORK))
                 fl_ids_shared_child_end();
@@ -167,19 +204,29 @@ FL_EXPORT int posix_spawnp(pid_t *pid, const char *file, const posix_spawn_file_
 static int spawn_for_system(pid_t *pid, const char *path, const posix_spawn_file_actions_t *actions,
                             const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
 {
-        return spawn_locked(FL_CALL_SYSTEM, fl_real_posix_spawn(), pid, path, actions, attr, argv,
-                            envp);
+        int saved = errno;
+        int err = spawn_locked(FL_CALL_SYSTEM, fl_real_posix_spawn(), pid, path, actions, attr,
+                               argv, envp);
+
+        errno = saved;
+        return err;
 }
 
 FL_EXPORT int system(const char *command)
 {
+        int (*real)(const char *) = fl_real_system();
+
+        if (fl_process()->config.mode == FL_MODE_OFF)
+                return real ? real(command) : missing();
         return fl_system(command, spawn_for_system);
 }
 
+/* errno is the one glibc's popen leaves, success or not. */
 FL_EXPORT FILE *popen(const char *command, const char *mode)
 {
         FILE *(*real)(const char *, const char *) = fl_real_popen();
         struct fl_image_call image;
+        int saved = errno;
         FILE *stream;
 
         if (!real) {
@@ -188,6 +235,7 @@ FL_EXPORT FILE *popen(const char *command, const char *mode)
         }
         fl_image_begin(fl_process(), &image, FL_CALL_POPEN, command);
         audit_exec(FL_CALL_POPEN, command, NULL, environ, NULL);
+        errno = saved;
         stream = real(command, mode);
         fl_image_end(fl_process(), &image, stream ? 0 : -1, 0);
         return stream;

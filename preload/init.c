@@ -5,10 +5,12 @@
 #include <stdlib.h>
 #include <sys/auxv.h>
 
+#include "atfork.h"
 #include "audit.h"
 #include "audit_env.h"
 #include "cmds.h"
 #include "forklock.h"
+#include "ids.h"
 #include "inherit.h"
 #include "log_path.h"
 #include "process.h"
@@ -50,6 +52,8 @@ static void read_environment(void)
                 process.config.mode = FL_MODE_OFF;
         if (process.config.mode == FL_MODE_OFF)
                 return;
+        fl_ids_start();
+        fl_image_install_atfork();
         fl_recorder_start(&process, secure ? NULL : fl_log_path_checked(getenv("FORKLOCK_LOG")),
                           secure ? NULL : getenv("FORKLOCK_RING"));
         fl_inherit_warn_if_invalid(getenv("FORKLOCK_INHERIT"));

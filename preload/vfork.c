@@ -88,6 +88,6 @@ __attribute__((visibility("default"))) pid_t vfork(void)
 {
         pid_t (*real)(void) = fl_real_fork();
 
-        return real ? fl_fork(fl_process(), FL_CALL_VFORK, real) : vfork_missing();
+        return real ? fl_fork(fl_process(), FL_CALL_VFORK, real, true) : vfork_missing();
 }
 #endif

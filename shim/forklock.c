@@ -1,5 +1,6 @@
 #include "forklock.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
 #include <stdatomic.h>
@@ -7,8 +8,20 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-static _Atomic uint32_t readers;
-static _Atomic uint32_t writer; /* 1 while a writer holds or waits for the lock */
+/* Who is inside and who waits; changed only under guard, with every signal blocked. */
+struct lock_state {
+        uint32_t readers;
+        uint32_t writers; /* the write side is shared among writers, as Go's forking count */
+        uint32_t readers_waiting;
+        uint32_t writers_waiting;
+        /* Waiting readers let in ahead of waiting writers when the last writer left, so that
+         * neither side starves the other. */
+        uint32_t readers_admitted;
+};
+
+static struct lock_state state;
+static _Atomic uint32_t guard; /* 0 free, 1 taken, 2 taken with waiters */
+static _Atomic uint32_t changes;
 static atomic_bool disabled;
 
 static __thread unsigned read_depth;
@@ -24,14 +37,65 @@ static void futex_wait(_Atomic uint32_t *word, uint32_t expected)
         syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
 }
 
-static void futex_wake_all(_Atomic uint32_t *word)
+static void futex_wake(_Atomic uint32_t *word, int count)
 {
-        syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
+        syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, count, NULL, NULL, 0);
+}
+
+static void guard_lock(void)
+{
+        uint32_t seen = 0;
+
+        if (atomic_compare_exchange_strong(&guard, &seen, 1))
+                return;
+        if (seen != 2)
+                seen = atomic_exchange(&guard, 2);
+        while (seen != 0) {
+                futex_wait(&guard, 2);
+                seen = atomic_exchange(&guard, 2);
+        }
+}
+
+static void guard_unlock(void)
+{
+        if (atomic_exchange(&guard, 0) == 2)
+                futex_wake(&guard, 1);
+}
+
+/* Called under guard; the waiter re-checks its condition once woken. */
+static void wait_for_change(void)
+{
+        uint32_t seen = atomic_load(&changes);
+
+        guard_unlock();
+        futex_wait(&changes, seen);
+        guard_lock();
+}
+
+static void announce_change(void)
+{
+        atomic_fetch_add(&changes, 1);
+        if (state.readers_waiting || state.writers_waiting)
+                futex_wake(&changes, INT_MAX);
+}
+
+static bool reader_may_enter(void)
+{
+        return state.writers == 0 && (state.writers_waiting == 0 || state.readers_admitted > 0);
+}
+
+/* Writers join each other (a posix_spawn blocked in a file action must not keep out a system()
+ * that would unblock it), except when readers wait: then they let them in first. */
+static bool writer_may_enter(void)
+{
+        return state.readers == 0 && state.readers_admitted == 0 &&
+               (state.writers == 0 || state.readers_waiting == 0);
 }
 
 static void block_all_signals(sigset_t *saved)
 {
         sigset_t all;
+
         sigfillset(&all);
         pthread_sigmask(SIG_SETMASK, &all, saved);
 }
@@ -44,86 +108,136 @@ static void restore_signals(const sigset_t *saved)
 static bool lock_is_nested_or_off(struct fl_lock_token *token)
 {
         token->acquired = false;
+        token->mask_given_back = false;
         return atomic_load_explicit(&disabled, memory_order_relaxed) || write_depth > 0 ||
                read_depth > 0;
 }
 
-static void leave_as_reader(void)
+static void enter_as_reader(void)
 {
-        if (atomic_fetch_sub(&readers, 1) == 1 && atomic_load(&writer) != 0)
-                futex_wake_all(&readers);
+        guard_lock();
+        if (!reader_may_enter()) {
+                state.readers_waiting++;
+                do
+                        wait_for_change();
+                while (!reader_may_enter());
+                state.readers_waiting--;
+        }
+        state.readers++;
+        if (state.readers_admitted > 0)
+                state.readers_admitted--;
+        guard_unlock();
 }
 
+static void leave_as_reader(void)
+{
+        guard_lock();
+        if (--state.readers == 0)
+                announce_change();
+        guard_unlock();
+}
+
+static void enter_as_writer(void)
+{
+        guard_lock();
+        if (!writer_may_enter()) {
+                state.writers_waiting++;
+                do
+                        wait_for_change();
+                while (!writer_may_enter());
+                state.writers_waiting--;
+        }
+        state.writers++;
+        guard_unlock();
+}
+
+static void leave_as_writer(void)
+{
+        guard_lock();
+        if (--state.writers == 0)
+                state.readers_admitted = state.readers_waiting;
+        announce_change();
+        guard_unlock();
+}
+
+/* The depth changes only while every signal is blocked, so that a handler on this thread finds
+ * either the lock not held or held and nested, never held and not nested. */
 void fl_forklock_read_lock(struct fl_lock_token *token)
 {
+        int saved = errno;
+
         if (lock_is_nested_or_off(token))
                 return;
         block_all_signals(&token->saved_mask);
-        for (;;) {
-                if (atomic_load(&writer) == 0) {
-                        atomic_fetch_add(&readers, 1);
-                        if (atomic_load(&writer) == 0)
-                                break;
-                        leave_as_reader();
-                }
-                futex_wait(&writer, 1);
-        }
+        enter_as_reader();
         read_depth = 1;
         token->acquired = true;
+        errno = saved;
 }
 
 void fl_forklock_read_unlock(struct fl_lock_token *token)
 {
+        int saved = errno;
+
         if (!token->acquired)
                 return;
         read_depth = 0;
         leave_as_reader();
         restore_signals(&token->saved_mask);
+        errno = saved;
 }
 
 void fl_forklock_write_lock(struct fl_lock_token *token)
 {
-        uint32_t count;
+        int saved = errno;
 
-        if (atomic_load_explicit(&disabled, memory_order_relaxed) || write_depth > 0) {
-                token->acquired = false;
+        token->acquired = false;
+        token->mask_given_back = false;
+        if (atomic_load_explicit(&disabled, memory_order_relaxed) || write_depth > 0)
                 return;
-        }
         block_all_signals(&token->saved_mask);
-        for (uint32_t free_word = 0; !atomic_compare_exchange_weak(&writer, &free_word, 1);
-             free_word = 0)
-                futex_wait(&writer, 1);
-        while ((count = atomic_load(&readers)) != 0)
-                futex_wait(&readers, count);
+        enter_as_writer();
         write_depth = 1;
         token->acquired = true;
+        errno = saved;
 }
 
-void fl_forklock_restore_mask(const struct fl_lock_token *token)
+void fl_forklock_restore_mask(struct fl_lock_token *token)
 {
-        if (token->acquired)
-                restore_signals(&token->saved_mask);
+        if (!token->acquired)
+                return;
+        token->mask_given_back = true;
+        restore_signals(&token->saved_mask);
 }
 
 void fl_forklock_write_unlock(struct fl_lock_token *token)
 {
+        int saved = errno;
+
         if (!token->acquired)
                 return;
+        if (token->mask_given_back)
+                block_all_signals(&(sigset_t){0});
         write_depth = 0;
-        atomic_store(&writer, 0);
-        futex_wake_all(&writer);
+        leave_as_writer();
         restore_signals(&token->saved_mask);
+        token->acquired = false;
+        errno = saved;
 }
 
 void fl_forklock_child_reset(struct fl_lock_token *token)
 {
-        atomic_store(&readers, 0);
-        atomic_store(&writer, 0);
+        int saved = errno;
+
+        state = (struct lock_state){0};
+        atomic_store(&guard, 0);
+        atomic_store(&changes, 0);
         read_depth = 0;
         write_depth = 0;
         if (token->acquired)
                 restore_signals(&token->saved_mask);
         token->acquired = false;
+        errno = saved;
 }
 
 bool fl_forklock_write_held_by_me(void)

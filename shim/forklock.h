@@ -10,7 +10,8 @@
 
 struct fl_lock_token {
         sigset_t saved_mask;
-        bool acquired; /* false when nested, or when the lock is disabled */
+        bool acquired;        /* false when nested, or when the lock is disabled */
+        bool mask_given_back; /* fl_forklock_restore_mask was called */
 };
 
 /* Tests only (FORKLOCK_NO_LOCK=1): both sides become no-ops. */
@@ -21,11 +22,15 @@ void fl_forklock_disable(bool disabled);
 void fl_forklock_read_lock(struct fl_lock_token *token);
 void fl_forklock_read_unlock(struct fl_lock_token *token);
 
-/* Blocks all signals and takes exclusive ownership. Nested use is a no-op. */
+/* Blocks all signals and takes the write side: shared with other writers, exclusive against
+ * readers; a writer that arrives while readers wait lets them in first. Nested use is a no-op.
+ * Every function here leaves errno as it found it. */
 void fl_forklock_write_lock(struct fl_lock_token *token);
 /* Restores the caller's signal mask while the lock stays held: exec, posix_spawn, vfork and clone
  * pass the current mask on to the new program, which must get the caller's own. */
-void fl_forklock_restore_mask(const struct fl_lock_token *token);
+void fl_forklock_restore_mask(struct fl_lock_token *token);
+/* Blocks signals again (when the mask was given back) before the depth is cleared and the lock
+ * released, then restores the caller's mask. */
 void fl_forklock_write_unlock(struct fl_lock_token *token);
 
 /* In the child of fork/_Fork/clone (own memory): the lock starts out released, the mask restored.

@@ -1,10 +1,14 @@
 /* pid and tid for records, cached: glibc no longer caches getpid, and a syscall per record would
- * cost more than the record. Reset in every fork child the shim sees. */
+ * cost more than the record. The cache is wiped by the kernel in every child with its own memory;
+ * before fl_ids_start, or where the kernel cannot wipe it (before Linux 4.14), nothing is cached.
+ */
 #ifndef FL_IDS_H
 #define FL_IDS_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
+void fl_ids_start(void);
 pid_t fl_ids_pid(void);
 pid_t fl_ids_tid(void);
 void fl_ids_child_reset(void);

@@ -69,24 +69,51 @@ int fl_image_end(struct fl_shim *shim, struct fl_image_call *image, int result, 
         return result;
 }
 
-pid_t fl_fork(struct fl_shim *shim, enum fl_call call, pid_t (*real_fork)(void))
+/* The fork lock around fork() is taken by forklock's own pthread_atfork handlers, registered
+ * before any of the program's: its prepare handler runs last, its parent and child handlers first,
+ * so the program's handlers never run inside the lock. One token per thread is enough: signals are
+ * blocked from forklock's prepare handler to its parent or child handler, and a fork that nests
+ * anywhere else completes before the outer one reaches forklock's handlers. */
+static __thread struct fl_lock_token atfork_token;
+
+void fl_image_atfork_prepare(struct fl_shim *shim)
+{
+        atfork_token.acquired = false;
+        if (locks(shim))
+                fl_forklock_write_lock(&atfork_token);
+}
+
+void fl_image_atfork_parent(void)
+{
+        fl_forklock_write_unlock(&atfork_token);
+}
+
+void fl_image_atfork_child(void)
+{
+        fl_forklock_child_reset(&atfork_token);
+        fl_ids_child_reset();
+}
+
+pid_t fl_fork(struct fl_shim *shim, enum fl_call call, pid_t (*real_fork)(void), bool runs_atfork)
 {
         struct fl_lock_token token = {.acquired = false};
         pid_t pid;
         int saved;
 
-        if (locks(shim))
+        if (!runs_atfork && locks(shim))
                 fl_forklock_write_lock(&token);
         pid = real_fork();
         saved = errno;
         if (pid == 0) {
-                fl_forklock_child_reset(&token);
-                fl_ids_child_reset();
+                if (!runs_atfork) {
+                        fl_forklock_child_reset(&token);
+                        fl_ids_child_reset();
+                }
                 errno = saved;
                 return 0;
         }
-        record_image(shim, call, NULL, pid, pid, FL_DEC_PASSTHROUGH);
         fl_forklock_write_unlock(&token);
+        record_image(shim, call, NULL, pid, pid, FL_DEC_PASSTHROUGH);
         errno = saved;
         return pid;
 }

@@ -3,6 +3,7 @@
 #ifndef FL_IMAGE_H
 #define FL_IMAGE_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "forklock.h"
@@ -21,7 +22,14 @@ void fl_image_begin(struct fl_shim *shim, struct fl_image_call *image, enum fl_c
 /* Records the outcome and releases; returns result with errno as the call left it. */
 int fl_image_end(struct fl_shim *shim, struct fl_image_call *image, int result, pid_t child);
 
-/* fork and _Fork: the child starts with the lock released and its own pid in records. */
-pid_t fl_fork(struct fl_shim *shim, enum fl_call call, pid_t (*real_fork)(void));
+/* fork and _Fork: the child starts with the lock released and its own pid in records. glibc's
+ * fork() runs the atfork handlers below, which take the lock (runs_atfork); _Fork runs none, so
+ * fl_fork takes it around the call. errno is left as the real call left it. */
+pid_t fl_fork(struct fl_shim *shim, enum fl_call call, pid_t (*real_fork)(void), bool runs_atfork);
+
+/* forklock's own pthread_atfork handlers. */
+void fl_image_atfork_prepare(struct fl_shim *shim);
+void fl_image_atfork_parent(void);
+void fl_image_atfork_child(void);
 
 #endif

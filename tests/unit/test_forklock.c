@@ -5,6 +5,8 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
+#include <sys/ptrace.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -149,4 +151,67 @@ Test(forklock, a_fork_child_starts_with_the_lock_released, .timeout = 30)
         fl_forklock_write_unlock(&token);
         cr_assert_eq(waitpid(pid, &status, 0), pid);
         cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
+}
+
+/* Issue 12, item 1: a thread's depth and mask change together. A traced child holds the write
+ * side with its mask given back (as posix_spawn and exec do) and unlocks; the tracer steps it k
+ * instructions into the unlock, then delivers a signal whose handler takes the write side, as a
+ * SIGHUP handler that re-execs would. At every k the handler must find the lock nested or free. */
+static void take_the_write_side(int sig)
+{
+        struct fl_lock_token token;
+
+        (void)sig;
+        fl_forklock_write_lock(&token);
+        fl_forklock_write_unlock(&token);
+}
+
+static void traced_unlock(void)
+{
+        struct fl_lock_token token;
+
+        signal(SIGUSR1, take_the_write_side);
+        ptrace(PTRACE_TRACEME, 0, NULL, NULL);
+        fl_forklock_write_lock(&token);
+        fl_forklock_restore_mask(&token);
+        raise(SIGSTOP);
+        fl_forklock_write_unlock(&token);
+        _exit(0);
+}
+
+/* 1: the child finished the unlock within k steps; 0: signalled at step k and exited; -1: hung. */
+static int signal_at_step(long k)
+{
+        pid_t pid = fork();
+        int status;
+
+        if (pid == 0)
+                traced_unlock();
+        waitpid(pid, &status, 0);
+        for (long i = 0; i < k; i++) {
+                ptrace(PTRACE_SINGLESTEP, pid, NULL, NULL);
+                waitpid(pid, &status, 0);
+                if (WIFEXITED(status))
+                        return 1;
+        }
+        ptrace(PTRACE_DETACH, pid, NULL, (void *)(long)SIGUSR1);
+        for (int ms = 0; ms < 2000; ms++) {
+                if (waitpid(pid, &status, WNOHANG) == pid)
+                        return 0;
+                sleep_ms(1);
+        }
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        return -1;
+}
+
+Test(forklock, a_signal_anywhere_in_the_unlock_finds_the_lock_nested_or_free, .timeout = 120)
+{
+        long k;
+        int outcome = 0;
+
+        for (k = 0; k < 5000 && (outcome = signal_at_step(k)) == 0; k += 1)
+                ;
+        cr_assert_eq(outcome, 1, "the handler deadlocked when signalled %ld instructions in", k);
+        fprintf(stderr, "unlock window: signalled at each of %ld instructions, no deadlock\n", k);
 }
