@@ -150,7 +150,7 @@ static const struct program programs[] = {
      "script -qec \"$FDLIST script $FDS/script; echo in pty; tty -s && echo has a tty\""
      " /dev/null; echo \"script: $?\"\n"},
     {"tmux",
-     "daemon server; forkpty per pane; socketpair jobs for run-shell",
+     "daemon; forkpty per pane; socketpair onto 0/1 for jobs and pipe-pane",
      {"/usr/bin/tmux"},
      "tmux",
      0,
@@ -159,6 +159,11 @@ static const struct program programs[] = {
      "i=0; until $T capture-pane -p | grep -q pane-out || [ $i -gt 200 ]; do sleep 0.05;"
      " i=$((i+1)); done\n"
      "$T run-shell \"$FDLIST tmux-run-shell $FDS/tmux; echo from run-shell\"\n"
+     "$T if-shell \"$FDLIST tmux-if-shell $FDS/tmux\" 'display -p if-shell-true'\n"
+     "$T pipe-pane \"$FDLIST tmux-pipe-pane $FDS/tmux; cat >/dev/null\"\n"
+     "$T split-window -d \"$FDLIST tmux-split $FDS/tmux; sleep 30\"\n"
+     "i=0; until [ $(grep -c . $FDS/tmux) -ge 5 ] || [ $i -gt 200 ]; do sleep 0.05;"
+     " i=$((i+1)); done\n"
      "$T capture-pane -p | grep -v '^$'\n"
      "$T kill-server; echo \"tmux: $?\"\n"},
     {"expect spawn",

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -176,11 +177,21 @@ static int kill_tagged(const char *tag_entry)
         return killed;
 }
 
+/* The runner is a child subreaper (see fl_tree_run), so daemons orphaned by the run are its
+ * children: reaped here, they leave no zombies behind on machines whose init does not reap. */
 static void sweep(pid_t group, const char *tag_entry)
 {
         kill(-group, SIGKILL);
         for (int i = 0; i < 50 && kill_tagged(tag_entry) > 0; i++)
                 sleep_ms(20);
+        for (int i = 0; i < 50; i++) {
+                errno = 0;
+                while (waitpid(-1, NULL, WNOHANG) > 0)
+                        ;
+                if (errno == ECHILD)
+                        break;
+                sleep_ms(20);
+        }
 }
 
 static int wait_bounded(pid_t pid, int timeout_s)
@@ -430,6 +441,7 @@ int fl_tree_run(struct fl_tree_run *run, const char *base, const char *name, con
         run->port = fl_free_port();
         make_work(run->work);
         build_env(env, env_extra, forklock, ring, run->work, run->port, tag);
+        prctl(PR_SET_CHILD_SUBREAPER, 1);
         pid = spawn(via_script ? fl_argv : bare_argv, env, run->work, out, err);
         run->status = pid > 0 ? wait_bounded(pid, timeout_s) : -2;
         if (pid > 0)
