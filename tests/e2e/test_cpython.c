@@ -72,7 +72,8 @@ static char *verdicts(const char *out, int *count)
                 len += strlen(line) + 1;
         }
         result = calloc(1, len);
-        qsort(lines, n, sizeof(char *), by_string);
+        if (n)
+                qsort(lines, n, sizeof(char *), by_string);
         for (size_t i = 0; i < n; i++) {
                 strcat(strcat(result, lines[i]), "\n");
                 free(lines[i]);

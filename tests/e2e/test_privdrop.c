@@ -65,13 +65,15 @@ static const char *wrap_for(const char *mode, const char *ring)
                 snprintf(wrap, sizeof(wrap), "WRAP=");
         else if (strcmp(mode, "run") == 0 && sanitized())
                 snprintf(wrap, sizeof(wrap),
-                         "WRAP=env LD_PRELOAD=%s:%s FORKLOCK_LOG=%s FORKLOCK_MODE=enforce",
+                         "WRAP=env ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD=%s:%s FORKLOCK_LOG=%s "
+                         "FORKLOCK_MODE=enforce",
                          getenv("FL_SANRT"), fl_build_path("libforklock.so"), ring);
         else if (strcmp(mode, "run") == 0)
                 snprintf(wrap, sizeof(wrap), "WRAP=%s run --quiet --log=%s --", forklock_cmd(),
                          ring);
         else
-                snprintf(wrap, sizeof(wrap), "WRAP=env %s%s %s audit --quiet --log=%s --",
+                snprintf(wrap, sizeof(wrap),
+                         "WRAP=env ASAN_OPTIONS=detect_leaks=0 %s%s %s audit --quiet --log=%s --",
                          sanitized() ? "LD_PRELOAD=" : "", sanitized() ? getenv("FL_SANRT") : "",
                          forklock_cmd(), ring);
         return wrap;

@@ -235,11 +235,13 @@ static void build_env(char **env, const char *const extra[], bool forklock, cons
                 env[n++] = vars[5];
                 env[n++] = vars[6];
                 env[n++] = "FORKLOCK_MODE=enforce";
+                /* The runtime in a host program would report the program's own leaks. */
+                env[n++] = "ASAN_OPTIONS=detect_leaks=0";
         } else if (forklock) {
                 env[n++] = vars[4];
         }
         for (char **e = environ; *e; e++)
-                if (strncmp(*e, "ASAN_OPTIONS=", 13) == 0 ||
+                if ((strncmp(*e, "ASAN_OPTIONS=", 13) == 0 && !(forklock && sanrt && *sanrt)) ||
                     strncmp(*e, "UBSAN_OPTIONS=", 14) == 0 || strncmp(*e, "TSAN_OPTIONS=", 13) == 0)
                         env[n++] = *e;
         for (int i = 0; extra && extra[i]; i++)
@@ -335,7 +337,8 @@ static char *join_sorted(char **lines, size_t n)
         struct text t = {0};
 
         puts_text(&t, "");
-        qsort(lines, n, sizeof(char *), by_string);
+        if (n)
+                qsort(lines, n, sizeof(char *), by_string);
         for (size_t i = 0; i < n; i++) {
                 puts_text(&t, lines[i]);
                 puts_text(&t, "\n");
