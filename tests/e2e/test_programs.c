@@ -116,10 +116,11 @@ static const struct program programs[] = {
      "make",
      0,
      "mkdir sub\n"
-     "printf 'all:\\n\\t@$(MAKE) -s -C sub --no-print-directory\\n\\t@cat sub/a.out sub/b.out\\n'"
-     " >Makefile\n"
+     "printf 'all:\\n\\t@$(FDLIST) make-top $(FDS)/make\\n\\t@$(MAKE) -s -C sub"
+     " --no-print-directory\\n\\t@cat sub/a.out sub/b.out\\n' >Makefile\n"
+     "# Parallel jobs: make gives stdin to one of them, which one depends on timing.\n"
      "printf 'all: a.out b.out\\n\\t@echo sub done\\na.out b.out:\\n\\t@$(FDLIST) make-$@"
-     " $(FDS)/make\\n\\t@echo $@ >$@\\n' >sub/Makefile\n"
+     " $(FDS)/make </dev/null\\n\\t@echo $@ >$@\\n' >sub/Makefile\n"
      "make -j2 -s --no-print-directory; echo \"make: $?\"\n"},
     {"find -exec, xargs",
      "fork+execvp per file or batch; xargs -P parallel children",
