@@ -240,6 +240,43 @@ static const struct program programs[] = {
      0,
      "env -i \"$FDLIST\" env-i \"$FDS/env\"; echo \"env: $?\"\n"
      "env -i /bin/sh -c 'echo \"cleared: ${HOME:-none}\"'; echo \"env: $?\"\n"},
+    {"man -l (libpipeline)",
+     "libpipeline: fork+dup2+exec per stage, in a seccomp sandbox",
+     {"/usr/bin/man", "/usr/bin/nroff"},
+     "man-db groff-base",
+     0,
+     "printf '.TH T 1\\n.SH NAME\\nt \\\\- a page for forklock\\n.SH TEXT\\nSome text.\\n' >t.1\n"
+     "MANWIDTH=60 man -P cat -l ./t.1; echo \"man: $?\"\n"
+     "mkdir bin && echo '#!/bin/sh' >bin/nroff && chmod 755 bin/nroff\n"
+     "echo '\"$FDLIST\" man-nroff \"$FDS/man\"; exec /usr/bin/nroff \"$@\"' >>bin/nroff\n"
+     "# man-db's seccomp sandbox lets no stage create files, so the listing runs without it.\n"
+     "MAN_DISABLE_SECCOMP=1 PATH=$PWD/bin:$PATH MANWIDTH=60 man -P cat -l ./t.1 | grep -c forklock;"
+     " echo \"man: $?\"\n"},
+    {"dpkg-deb -b",
+     "fork+exec of tar and the compressor, joined by pipes",
+     {"/usr/bin/dpkg-deb"},
+     "dpkg",
+     0,
+     "mkdir -p pkg/DEBIAN pkg/usr/share/fltest\n"
+     "printf 'Package: fltest\\nVersion: 1.0\\nArchitecture: all\\nMaintainer: e2e "
+     "<e2e@example.org>\\nDescription: forklock e2e\\n' >pkg/DEBIAN/control\n"
+     "echo hello >pkg/usr/share/fltest/f\n"
+     "SOURCE_DATE_EPOCH=1000000000 dpkg-deb --root-owner-group -Zgzip -b pkg fltest.deb;"
+     " echo \"dpkg-deb -b: $?\"\n"
+     "dpkg-deb -c fltest.deb; echo \"dpkg-deb -c: $?\"\n"
+     "dpkg-deb --fsys-tarfile fltest.deb | tar -xOf - ./usr/share/fltest/f\n"
+     "mkdir bin && echo '#!/bin/sh' >bin/tar && chmod 755 bin/tar\n"
+     "echo '\"$FDLIST\" dpkg-tar \"$FDS/dpkg\"; exec /usr/bin/tar \"$@\"' >>bin/tar\n"
+     "PATH=$PWD/bin:$PATH dpkg-deb -c fltest.deb >/dev/null; echo \"dpkg-deb via tar.sh: $?\"\n"},
+    {"runuser / setpriv (nobody)",
+     "fork (runuser, PAM) or plain exec after dropping to nobody",
+     {"/usr/sbin/runuser", "/usr/bin/setpriv"},
+     "util-linux",
+     0,
+     "runuser -u nobody -- \"$FDLIST\" runuser \"$FDS/priv\"; echo \"runuser: $?\"\n"
+     "runuser -u nobody -- sh -c 'id -un; echo to stderr >&2'; echo \"runuser: $?\"\n"
+     "setpriv --reuid=nobody --regid=nogroup --clear-groups \"$FDLIST\" setpriv \"$FDS/priv\";"
+     " echo \"setpriv: $?\"\n"},
     {"git commit (hook)",
      "run-command: fork, dup2, exec hook with a cloexec error pipe",
      {"/usr/bin/git"},
@@ -461,6 +498,21 @@ Test(programs, timeout)
 Test(programs, env_i)
 {
         check_program("env -i");
+}
+
+Test(programs, man_pipeline)
+{
+        check_program("man -l (libpipeline)");
+}
+
+Test(programs, dpkg_deb)
+{
+        check_program("dpkg-deb -b");
+}
+
+Test(programs, runuser_setpriv)
+{
+        check_program("runuser / setpriv (nobody)");
 }
 
 Test(programs, git_hook)
