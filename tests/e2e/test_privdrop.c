@@ -40,7 +40,11 @@ static const char script[] =
     " [ $i -gt 200 ] && { echo 'nothing listens' >&2; break; }; sleep 0.05; done\n"
     "for q in one two three; do printf 'GET /t.cgi?%s HTTP/1.0\\r\\nHost: x\\r\\n\\r\\n' $q |"
     " env -u LD_PRELOAD socat -t10 - TCP:127.0.0.1:$PORT; done\n"
-    "kill \"$(cat httpd.pid)\"; wait $!; echo \"server status $?\" >>server.txt\n";
+    /* Under a TSan library mini_httpd acts on SIGTERM once a connection wakes it. */
+    "kill \"$(cat httpd.pid)\"; i=0; while kill -0 \"$(cat httpd.pid)\" 2>/dev/null &&"
+    " [ $i -lt 40 ]; do i=$((i+1)); [ $i -eq 20 ] && socat -u OPEN:/dev/null"
+    " TCP:127.0.0.1:$PORT 2>/dev/null; sleep 0.05; done\n"
+    "kill -9 \"$(cat httpd.pid)\" 2>/dev/null; wait $!; echo \"server status $?\" >>server.txt\n";
 
 static const char *forklock_cmd(void)
 {
@@ -71,11 +75,15 @@ static const char *wrap_for(const char *mode, const char *ring)
         else if (strcmp(mode, "run") == 0)
                 snprintf(wrap, sizeof(wrap), "WRAP=%s run --quiet --log=%s --", forklock_cmd(),
                          ring);
-        else
+        else if (sanitized()) /* the runtime preloaded into forklock-audit, not into bash */
                 snprintf(wrap, sizeof(wrap),
-                         "WRAP=env ASAN_OPTIONS=detect_leaks=0 %s%s %s audit --quiet --log=%s --",
-                         sanitized() ? "LD_PRELOAD=" : "", sanitized() ? getenv("FL_SANRT") : "",
-                         forklock_cmd(), ring);
+                         "WRAP=env ASAN_OPTIONS=detect_leaks=0 LD_PRELOAD=%s %s --libdir=%s "
+                         "--quiet --log=%s --",
+                         getenv("FL_SANRT"), fl_build_path("forklock-audit"), fl_build_path("."),
+                         ring);
+        else
+                snprintf(wrap, sizeof(wrap), "WRAP=%s audit --quiet --log=%s --", forklock_cmd(),
+                         ring);
         return wrap;
 }
 
