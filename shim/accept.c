@@ -197,7 +197,8 @@ static int finish(struct fl_shim *shim, const struct accept_call *call, int appl
         if (result < 0 && !fl_failure_is_forklocks(decision))
                 return result;
         saved = errno;
-        stdfd = fl_stdfd_intent(shim, result, call->flags & SOCK_CLOEXEC);
+        stdfd = fl_stdfd_intent(shim, result, call->flags & SOCK_CLOEXEC,
+                                (applied & ~call->flags) & SOCK_NONBLOCK);
         if (stdfd) {
                 decision = FL_DEC_INTENT;
                 applied &= ~SOCK_CLOEXEC;

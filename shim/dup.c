@@ -30,7 +30,7 @@ int fl_dup(struct fl_shim *shim, int fd)
         if (shim->config.mode == FL_MODE_OFF)
                 return shim->sys->dup(fd);
         result = enforce ? fl_dupfd_cloexec(shim, fd, 0, &decision) : shim->sys->dup(fd);
-        stdfd = fl_stdfd_intent(shim, result, false);
+        stdfd = fl_stdfd_intent(shim, result, false, false);
         if (stdfd)
                 decision = FL_DEC_INTENT;
         fill(&record, FL_CALL_DUP, fd, 0);

@@ -25,7 +25,7 @@ static int duplicate_unchanged(struct fl_shim *shim, int fd, int cmd, int arg)
         struct fl_record record;
         int result = shim->sys->fcntl_int(fd, cmd, arg);
         enum fl_decision decision = FL_DEC_PASSTHROUGH;
-        bool stdfd = fl_stdfd_intent(shim, result, cmd == F_DUPFD_CLOEXEC);
+        bool stdfd = fl_stdfd_intent(shim, result, cmd == F_DUPFD_CLOEXEC, false);
 
         if (cmd == F_DUPFD && shim->config.mode == FL_MODE_AUDIT)
                 decision = stdfd ? FL_DEC_INTENT : FL_DEC_AUDIT_WOULD_CHANGE;
@@ -43,7 +43,7 @@ static int duplicate_cloexec(struct fl_shim *shim, int fd, int cmd, int arg)
         struct fl_record record;
         enum fl_decision decision;
         int result = fl_dupfd_cloexec(shim, fd, arg, &decision);
-        bool stdfd = fl_stdfd_intent(shim, result, cmd == F_DUPFD_CLOEXEC);
+        bool stdfd = fl_stdfd_intent(shim, result, cmd == F_DUPFD_CLOEXEC, false);
 
         /* The caller's own F_DUPFD_CLOEXEC, taken by the kernel: forklock changed nothing. */
         if (cmd == F_DUPFD_CLOEXEC && decision == FL_DEC_ATOMIC)

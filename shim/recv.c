@@ -24,7 +24,7 @@ static void keep_stdfds_inheritable(const struct fl_shim *shim, struct msghdr *m
                         int fd;
 
                         memcpy(&fd, data + i * sizeof(int), sizeof(fd));
-                        fl_stdfd_intent(shim, fd, false);
+                        fl_stdfd_intent(shim, fd, false, false);
                 }
         }
 }

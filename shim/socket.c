@@ -107,16 +107,18 @@ static void fill_record(struct fl_record *record, const struct socket_call *call
 
 /* Which created fds are standard streams left inheritable: bit 0 the socket (or socketpair's first
  * end), bit 1 socketpair's second end. */
-static unsigned keep_stdfds(const struct fl_shim *shim, const struct socket_call *call, int result)
+static unsigned keep_stdfds(const struct fl_shim *shim, const struct socket_call *call, int applied,
+                            int result)
 {
         bool asked = call->type & SOCK_CLOEXEC;
+        bool added_nonblock = (applied & ~call->type) & SOCK_NONBLOCK;
 
         if (result < 0)
                 return 0;
         if (!call->is_pair)
-                return fl_stdfd_intent(shim, result, asked);
-        return (unsigned)fl_stdfd_intent(shim, call->pair[0], asked) |
-               (unsigned)fl_stdfd_intent(shim, call->pair[1], asked) << 1;
+                return fl_stdfd_intent(shim, result, asked, added_nonblock);
+        return (unsigned)fl_stdfd_intent(shim, call->pair[0], asked, added_nonblock) |
+               (unsigned)fl_stdfd_intent(shim, call->pair[1], asked, added_nonblock) << 1;
 }
 
 static int finish(struct fl_shim *shim, const struct socket_call *call, int applied, int result,
@@ -129,7 +131,7 @@ static int finish(struct fl_shim *shim, const struct socket_call *call, int appl
         if (result < 0 && !fl_failure_is_forklocks(decision))
                 return result;
         saved = errno;
-        stdfds = keep_stdfds(shim, call, result);
+        stdfds = keep_stdfds(shim, call, applied, result);
         if (stdfds)
                 decision = FL_DEC_INTENT;
         if (stdfds == (call->is_pair ? 3u : 1u))

@@ -19,8 +19,11 @@ static inline bool fl_is_stdfd(int fd)
 }
 
 /* fd was just created. True when it is a standard stream the caller did not ask close-on-exec
- * for; in enforce mode the close-on-exec forklock added is taken off again. Keeps errno. */
-bool fl_stdfd_intent(const struct fl_shim *shim, int fd, bool caller_asked_cloexec);
+ * for; in enforce mode the close-on-exec forklock added is taken off again, and so is the
+ * O_NONBLOCK the go profile added (added_nonblock): a child's stdin or stdout must block, as Go's
+ * File.Fd() makes an fd it hands on blocking. Keeps errno. */
+bool fl_stdfd_intent(const struct fl_shim *shim, int fd, bool caller_asked_cloexec,
+                     bool added_nonblock);
 
 /* After the creation noted fd in the fdtable: the entry says intent, not forced. Keeps errno. */
 void fl_stdfd_note(int fd);

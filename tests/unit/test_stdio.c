@@ -210,3 +210,26 @@ Test(stdio, off_mode_touches_nothing)
         cr_expect_not(fake.cloexec[1]);
         cr_expect_eq(nrecords, 0);
 }
+
+/* The go profile adds SOCK_NONBLOCK; a child's stdin or stdout must block (cat reading a
+ * non-blocking stdin fails with EAGAIN), as Go's File.Fd() makes an fd it hands on blocking. */
+Test(stdio, go_profile_socket_landing_on_0_blocks)
+{
+        sockets_over_fakesys(FL_MODE_ENFORCE);
+        shim.config.profile = FL_PROFILE_GO;
+        fl_fake.next_fd = 0;
+        cr_assert_eq(fl_socket(&shim, AF_INET, SOCK_STREAM, 0), 0);
+        cr_expect_not(fl_fake.cloexec[0]);
+        cr_expect_not(fl_fake.nonblock[0], "the O_NONBLOCK forklock added is taken off");
+        expect_intent(0);
+}
+
+Test(stdio, go_profile_keeps_the_callers_own_nonblock_on_1)
+{
+        sockets_over_fakesys(FL_MODE_ENFORCE);
+        shim.config.profile = FL_PROFILE_GO;
+        fl_fake.next_fd = 1;
+        cr_assert_eq(fl_socket(&shim, AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), 1);
+        cr_expect(fl_fake.nonblock[1]);
+        expect_intent(1);
+}
