@@ -29,6 +29,10 @@ int fl_dup(struct fl_shim *shim, int fd)
 
         if (shim->config.mode == FL_MODE_OFF)
                 return shim->sys->dup(fd);
+        if (!fl_dupfd_source_is_socket(shim, fd)) {
+                enforce = false;
+                decision = FL_DEC_PASSTHROUGH;
+        }
         result = enforce ? fl_dupfd_cloexec(shim, fd, 0, &decision) : shim->sys->dup(fd);
         stdfd = fl_stdfd_intent(shim, result, false, false);
         if (stdfd)

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 
 #include "fdflags.h"
 #include "fdtable.h"
@@ -25,6 +26,16 @@ static int dup_on_fallback(const struct fl_shim *shim, int fd, int min_fd)
         }
         fl_forklock_read_unlock(&token);
         return result;
+}
+
+bool fl_dupfd_source_is_socket(const struct fl_shim *shim, int fd)
+{
+        struct stat st;
+        int saved = errno;
+        bool socket = shim->sys->fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+
+        errno = saved;
+        return socket;
 }
 
 int fl_dupfd_cloexec(struct fl_shim *shim, int fd, int min_fd, enum fl_decision *decision)

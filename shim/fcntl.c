@@ -27,7 +27,8 @@ static int duplicate_unchanged(struct fl_shim *shim, int fd, int cmd, int arg)
         enum fl_decision decision = FL_DEC_PASSTHROUGH;
         bool stdfd = fl_stdfd_intent(shim, result, cmd == F_DUPFD_CLOEXEC, false);
 
-        if (cmd == F_DUPFD && shim->config.mode == FL_MODE_AUDIT)
+        if (cmd == F_DUPFD && shim->config.mode == FL_MODE_AUDIT &&
+            fl_dupfd_source_is_socket(shim, fd))
                 decision = stdfd ? FL_DEC_INTENT : FL_DEC_AUDIT_WOULD_CHANGE;
         fill(&record, fd, cmd, cmd, arg);
         record.fd2 = result;
@@ -125,7 +126,8 @@ int fl_fcntl_int(struct fl_shim *shim, int fd, int cmd, int arg)
                 return shim->sys->fcntl_int(fd, cmd, arg);
         if (cmd == F_SETFD)
                 return set_fd_flags(shim, fd, arg);
-        if (shim->config.mode == FL_MODE_ENFORCE)
+        if (shim->config.mode == FL_MODE_ENFORCE &&
+            (cmd == F_DUPFD_CLOEXEC || fl_dupfd_source_is_socket(shim, fd)))
                 return duplicate_cloexec(shim, fd, cmd, arg);
         return duplicate_unchanged(shim, fd, cmd, arg);
 }

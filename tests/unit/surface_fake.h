@@ -18,6 +18,7 @@
 static struct {
         bool open[FAKE_FDS], cloexec[FAKE_FDS];
         unsigned long ino[FAKE_FDS];
+        bool not_socket[FAKE_FDS];  /* fstat says a pipe; every other fd is a socket */
         bool dupfd_cloexec_refused; /* the kernel answers F_DUPFD_CLOEXEC with EINVAL */
         int setsockopt_errno;
         int fcntl_calls, dupfd_cloexec_calls, dupfd_calls, setsockopt_calls;
@@ -160,6 +161,7 @@ static int fake_fstat(int fd, struct stat *st)
                 return fail(EBADF);
         memset(st, 0, sizeof(*st));
         st->st_ino = fake.ino[fd];
+        st->st_mode = fake.not_socket[fd] ? S_IFIFO : S_IFSOCK;
         return 0;
 }
 

@@ -135,3 +135,48 @@ Test(close, range_and_from_clear_entries)
         cr_expect_eq(fl_close_range(&shim, 9, 8, 0), 0);
         cr_expect(fl_fdtable_get(9, &info), "first > last clears nothing");
 }
+
+/* Scope sockets: a dup'd pipe or file is the program's own (bash's {fd}>&1, expect's saved
+ * stderr handed to a spawned child): left as the kernel made it, recorded as passthrough. */
+Test(dup, of_a_pipe_is_left_inheritable)
+{
+        struct fl_fd_info info;
+        int fd, d;
+
+        setup_mode(FL_MODE_ENFORCE, FL_PROFILE_CLOEXEC);
+        fd = open_fake();
+        fake.not_socket[fd] = true;
+        d = fl_dup(&shim, fd);
+        cr_assert_geq(d, 0);
+        cr_expect_not(fake.cloexec[d]);
+        cr_expect_eq(last_record()->decision, FL_DEC_PASSTHROUGH);
+        cr_expect(!fl_fdtable_get(d, &info) || !(info.flags & FL_FD_CLOEXEC_FORCED));
+}
+
+Test(dup, fdupfd_of_a_pipe_is_left_inheritable_callers_cloexec_kept)
+{
+        int fd, d;
+
+        setup_mode(FL_MODE_ENFORCE, FL_PROFILE_CLOEXEC);
+        fd = open_fake();
+        fake.not_socket[fd] = true;
+        d = fl_fcntl_int(&shim, fd, F_DUPFD, 10);
+        cr_assert_geq(d, 10);
+        cr_expect_not(fake.cloexec[d]);
+        d = fl_fcntl_int(&shim, fd, F_DUPFD_CLOEXEC, 10);
+        cr_assert_geq(d, 10);
+        cr_expect(fake.cloexec[d]);
+}
+
+Test(dup, audit_says_nothing_would_change_for_a_pipe)
+{
+        int fd;
+
+        setup_mode(FL_MODE_AUDIT, FL_PROFILE_CLOEXEC);
+        fd = open_fake();
+        fake.not_socket[fd] = true;
+        cr_assert_geq(fl_dup(&shim, fd), 0);
+        cr_expect_eq(last_record()->decision, FL_DEC_PASSTHROUGH);
+        cr_assert_geq(fl_fcntl_int(&shim, fd, F_DUPFD, 0), 0);
+        cr_expect_eq(last_record()->decision, FL_DEC_PASSTHROUGH);
+}
