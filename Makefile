@@ -1,5 +1,6 @@
 # forklock build. Sources are discovered by directory, so adding a file needs no edit here:
-#   shim/*.c              core, linked into the library and the tools
+#   shim/LAYER/*.c        the core, one folder per subsystem (ARCHITECTURE.md), linked into the
+#                         library and the tools
 #   preload/*.c *.S       the LD_PRELOAD surface (libforklock.so only)
 #   tools/NAME.c          one helper program each: build/forklock-NAME (plus tools/lib/*.c)
 #   tests/unit/*.c        Criterion suites over shim/ with fake syscalls
@@ -32,17 +33,21 @@ SANFLAGS  =
 SANRT     =
 endif
 
+SHIM_LAYERS = util ring core lock fd go audit
+SHIM_INC = $(addprefix -Ishim/,$(SHIM_LAYERS))
+SHIM_SRC = $(foreach l,$(SHIM_LAYERS),$(wildcard shim/$(l)/*.c))
+
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-ALLCFLAGS = -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden -ftls-model=initial-exec $(WARN) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) -Ishim
-TESTCFLAGS = -std=gnu11 -D_GNU_SOURCE -fPIC $(WARN) -Wno-missing-prototypes $(CFLAGS) $(SANFLAGS) -Ishim -Itests/lib
+ALLCFLAGS = -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden -ftls-model=initial-exec $(WARN) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $(SHIM_INC)
+TESTCFLAGS = -std=gnu11 -D_GNU_SOURCE -fPIC $(WARN) -Wno-missing-prototypes $(CFLAGS) $(SANFLAGS) $(SHIM_INC) -Itests/lib
 RUNNERSAN ?= $(SANFLAGS)
 
-SHIM_OBJ    = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard shim/*.c))
+SHIM_OBJ    = $(patsubst %.c,$(BUILD)/obj/%.o,$(SHIM_SRC))
 PRELOAD_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard preload/*.c)) \
               $(patsubst %.S,$(BUILD)/obj/%.o,$(wildcard preload/*.S))
 ifeq ($(SAN),tsan)
-RUNNER_SHIM_OBJ = $(patsubst %.c,$(BUILD)/obj-runner/%.o,$(wildcard shim/*.c))
+RUNNER_SHIM_OBJ = $(patsubst %.c,$(BUILD)/obj-runner/%.o,$(SHIM_SRC))
 else
 RUNNER_SHIM_OBJ = $(SHIM_OBJ)
 endif
@@ -51,7 +56,7 @@ TESTLIB_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/lib/*.c))
 LIB         = $(BUILD)/libforklock.so
 # The test build of the library: the same objects, but for the two files that read test-only
 # switches (FORKLOCK_NO_LOCK), rebuilt with -DFL_TEST_BUILD. Never installed.
-TESTVARIANT_SRC = shim/config.c preload/init.c
+TESTVARIANT_SRC = shim/core/config.c preload/init.c
 TESTLIB     = $(BUILD)/libforklock-test.so
 TESTLIB_LINK_OBJ = $(filter-out $(patsubst %.c,$(BUILD)/obj/%.o,$(TESTVARIANT_SRC)),$(SHIM_OBJ) $(PRELOAD_OBJ)) \
                    $(patsubst %.c,$(BUILD)/obj-test/%.o,$(TESTVARIANT_SRC))
@@ -77,7 +82,7 @@ endif
 
 all: $(LIB) $(TOOLS)
 
-HEADERS = $(wildcard shim/*.h preload/*.h tools/lib/*.h tools/lib/*.c tests/lib/*.h)
+HEADERS = $(wildcard shim/*/*.h preload/*.h tools/lib/*.h tools/lib/*.c tests/lib/*.h)
 
 $(BUILD)/obj/tests/%.o: tests/%.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -183,11 +188,11 @@ fuzz: all $(FIXTURES)
 
 lint:
 	cppcheck --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
-	         --suppressions-list=.cppcheck-suppressions -q -D_GNU_SOURCE -Ishim shim preload tools
-	clang-tidy --quiet $(wildcard shim/*.c preload/*.c) -- -std=gnu11 -D_GNU_SOURCE -Ishim
+	         --suppressions-list=.cppcheck-suppressions -q -D_GNU_SOURCE $(SHIM_INC) shim preload tools
+	clang-tidy --quiet $(SHIM_SRC) $(wildcard preload/*.c) -- -std=gnu11 -D_GNU_SOURCE $(SHIM_INC)
 
 format:
-	clang-format -i $(wildcard shim/*.[ch] preload/*.[ch] tools/*.c tools/lib/*.[ch] \
+	clang-format -i $(wildcard shim/*/*.[ch] preload/*.[ch] tools/*.c tools/lib/*.[ch] \
 	                 tests/*/*.[ch])
 
 # Installed: the library and helpers in PREFIX/lib/forklock (the command finds them relative to

@@ -24,7 +24,7 @@
 extern char **environ;
 
 /* Room for envp plus the entries carried into it: on the wrapper's stack up to FL_ENV_STACK_WORDS
- * pointers, mapped beyond (shim/env_room.h: a thread's stack may be 128 KiB). room NULL: none. */
+ * pointers, mapped beyond (shim/audit/env_room.h: a thread's stack may be 128 KiB). room NULL: none. */
 struct env_room {
         struct fl_carry plan;
         char **room;
@@ -60,7 +60,7 @@ static void env_room_release(const struct env_room *r)
                                : 1];                                                               \
         name.room = env_room_take(&name.plan, name##_stack)
 
-/* The parent's side of the audit, and the library carried on in envp (shim/audit_env.h). */
+/* The parent's side of the audit, and the library carried on in envp (shim/audit/audit_env.h). */
 static char *const *audit_exec(enum fl_call call, const char *program, char *const argv[],
                                char *const envp[], const struct env_room *room)
 {

@@ -149,7 +149,7 @@ static int wanted(const struct options *o, const struct fl_record *rec)
 }
 
 /* One pass's records, so that --json can give each record its whole text: a text longer than a
- * record continues in FL_CALL_TEXT records (shim/text_record.h), merged into the record they
+ * record continues in FL_CALL_TEXT records (shim/ring/text_record.h), merged into the record they
  * continue when it is in the same pass, shown on their own otherwise. */
 struct batch {
         struct fl_record *recs;

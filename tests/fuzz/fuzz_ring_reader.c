@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../../shim/ring_reader.h"
+#include "../../shim/ring/ring_reader.h"
 #include "../../tools/lib/dump_format.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

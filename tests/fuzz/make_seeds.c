@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../shim/ring.h"
+#include "../../shim/ring/ring.h"
 
 static void save(const char *dir, const char *name, const struct fl_ring *ring)
 {

@@ -86,7 +86,7 @@ static int load_records(struct report *rep, const char *path)
         return 0;
 }
 
-/* ---- long texts: a record and its FL_CALL_TEXT continuations (shim/text_record.h) ---- */
+/* ---- long texts: a record and its FL_CALL_TEXT continuations (shim/ring/text_record.h) ---- */
 
 static const char *text_of(const struct report *rep, const struct fl_record *r)
 {

@@ -30,7 +30,7 @@ enum fl_call {
         FL_CALL_EXEC,
         FL_CALL_START,   /* constructor of a new image */
         FL_CALL_INHERIT, /* one fd found at start of a new image (audit) */
-        FL_CALL_TEXT,    /* the next chunk of a longer record's text (shim/text_record.h) */
+        FL_CALL_TEXT,    /* the next chunk of a longer record's text (shim/ring/text_record.h) */
         FL_CALL_WARNING, /* a configuration or ring warning: see FL_WARNING_PART */
         FL_CALL_IOCTL,   /* FIONCLEX / FIOCLEX */
         FL_CALL_COUNT

@@ -46,7 +46,7 @@ struct fl_fdinfo {
         unsigned state;   /* enum fl_fd_state bits */
         int local_port;   /* INET/INET6, host order; 0 otherwise */
         /* "127.0.0.1:8080 <- 127.0.0.1:51234", "unix:/run/x", "/etc/passwd", "[eventfd]": never
-         * cut (records carry the rest in FL_CALL_TEXT continuations, shim/text_record.h) */
+         * cut (records carry the rest in FL_CALL_TEXT continuations, shim/ring/text_record.h) */
         char text[FL_FDINFO_TEXT];
 };
 

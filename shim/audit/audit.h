@@ -18,7 +18,7 @@
  * fd2 = local port (child and parent views) or the creating call (ARGV records), child_pid = the
  * parent pid (child view), text = the fd's description (addresses, path) or the argv.
  * FL_CALL_START: child_pid = parent pid, result = fds inherited, aux = leaks, text = AT_EXECFN.
- * Texts longer than a record are continued in FL_CALL_TEXT records (shim/text_record.h).
+ * Texts longer than a record are continued in FL_CALL_TEXT records (shim/ring/text_record.h).
  *
  * Async-signal-safe-ish: no malloc, no stdio, no fd kept open, bounded stack; errno kept. */
 #ifndef FL_AUDIT_H
