@@ -24,7 +24,8 @@
 extern char **environ;
 
 /* Room for envp plus the entries carried into it: on the wrapper's stack up to FL_ENV_STACK_WORDS
- * pointers, mapped beyond (shim/audit/env_room.h: a thread's stack may be 128 KiB). room NULL: none. */
+ * pointers, mapped beyond (shim/audit/env_room.h: a thread's stack may be 128 KiB). room NULL:
+ * none. */
 struct env_room {
         struct fl_carry plan;
         char **room;

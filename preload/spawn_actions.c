@@ -1,4 +1,5 @@
-/* posix_spawn file actions: the dup2 targets are noted for the audit (shim/audit/spawn_actions.h). */
+/* posix_spawn file actions: the dup2 targets are noted for the audit (shim/audit/spawn_actions.h).
+ */
 #include <spawn.h>
 
 #include "process.h"

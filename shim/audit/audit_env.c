@@ -125,24 +125,37 @@ static bool resolves(char *entry)
         return ok;
 }
 
+static bool is_forklock(const char *entry)
+{
+        const char *slash = strrchr(entry, '/');
+
+        return strncmp(slash ? slash + 1 : entry, "libforklock", 11) == 0;
+}
+
 /* Bytes of "LD_PRELOAD=" plus the entries that resolve (and NUL); 0 when every entry resolves, 1
- * when none does. */
+ * when none does, or when forklock's own entry does not (a sanitizer runtime alone is not worth
+ * carrying FORKLOCK_* for: they would only disclose a library the image cannot load). */
 static size_t trimmed_preload(void)
 {
         size_t kept = 0;
-        bool dropped = false;
+        bool dropped = false, forklock_seen = false, forklock_kept = false;
 
         for (size_t i = 0; i < preload_len; i += strlen(preload_paths + i) + 1) {
+                bool ours = is_forklock(preload_paths + i);
+
                 if (!preload_paths[i])
                         continue;
-                if (resolves(preload_paths + i))
+                forklock_seen |= ours;
+                if (resolves(preload_paths + i)) {
                         kept += strlen(preload_paths + i) + 1;
-                else
+                        forklock_kept |= ours;
+                } else {
                         dropped = true;
+                }
         }
         if (!dropped)
                 return 0;
-        return kept ? 11 + kept : 1;
+        return kept && (forklock_kept || !forklock_seen) ? 11 + kept : 1;
 }
 
 size_t fl_audit_env_plan(char *const envp[], struct fl_carry *plan)

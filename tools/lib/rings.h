@@ -1,6 +1,6 @@
 /* The records of an audited tree: its ring, plus the drop rings beside it (<ring>.drop/<uid>.ring,
- * written by images that dropped privileges and could not open the ring: see shim/ring/ring_drop.c),
- * merged into one list by time. */
+ * written by images that dropped privileges and could not open the ring: see
+ * shim/ring/ring_drop.c), merged into one list by time. */
 #ifndef FL_RINGS_H
 #define FL_RINGS_H
 
