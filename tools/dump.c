@@ -1,6 +1,7 @@
 /* forklock-dump: print a ring file. `forklock dump ...` execs this with the same arguments.
  * Exit status: 0 done, 2 bad option or a file that is not a readable ring, 1 output error. */
 #include "lib/dump_format.h"
+#include "lib/views.h"
 #include "ring_reader.h"
 #include "text_record.h"
 
@@ -155,6 +156,7 @@ struct batch {
         struct fl_record *recs;
         char **texts;
         size_t n, cap;
+        unsigned held_polls;
 };
 
 static int batch_add(struct batch *b, const struct fl_record *rec)
@@ -203,43 +205,82 @@ static bool batch_merge(struct batch *b, size_t i)
 }
 
 static void print_one(struct fl_ring_reader *r, const struct options *o, struct counts *n,
-                      const struct fl_record *rec, const char *text)
+                      const struct fl_record *rec, const char *text, enum names_view view)
 {
+        enum fl_decision shown = names_shown_decision(rec, view);
+
         if (!wanted(o, rec))
                 return;
         n->shown++;
-        n->by_decision[rec->decision < FL_DEC_COUNT ? rec->decision : FL_DEC_COUNT]++;
+        n->by_decision[shown < FL_DEC_COUNT ? shown : FL_DEC_COUNT]++;
         if (o->json)
-                dump_json_line_text(stdout, r, rec, text);
+                dump_json_line_view(stdout, r, rec, text, view);
         else
-                dump_table_row(stdout, r, rec);
+                dump_table_row_view(stdout, r, rec, view);
 }
 
-static void print_pending(struct fl_ring_reader *r, const struct options *o, struct counts *n)
-{
-        struct batch b = {0};
-        struct fl_record rec;
-        bool *merged;
+/* --follow: the records from the first exec whose new image has not started yet are held back
+ * (at most HOLD_POLLS polls), so that its fds are shown once, from the image's own view, and not
+ * first from the parent's. 0 when nothing is held. */
+#define HOLD_POLLS 10
 
-        while (fl_ring_reader_next(r, &rec))
-                if (batch_add(&b, &rec) < 0)
-                        break;
-        b.texts = calloc(b.n + 1, sizeof(*b.texts));
-        merged = calloc(b.n + 1, sizeof(*merged));
-        for (size_t i = 0; o->json && b.texts && merged && i < b.n; i++)
-                merged[i] = fl_text_record_continues(&b.recs[i]) && batch_merge(&b, i);
-        for (size_t i = 0; i < b.n; i++)
+static size_t held_from(const struct batch *b, const uint8_t *view, const uint32_t *group_of)
+{
+        size_t hold = b->n;
+
+        for (size_t i = 0; i < b->n; i++)
+                if (view[i] == NAMES_VIEW_PARENT_ONLY && group_of[i] && group_of[i] - 1 < hold)
+                        hold = group_of[i] - 1;
+        return hold;
+}
+
+static void print_batch(struct fl_ring_reader *r, const struct options *o, struct counts *n,
+                        struct batch *b, bool final)
+{
+        uint8_t *view = calloc(b->n + 1, 1);
+        uint32_t *group_of = calloc(b->n + 1, sizeof(*group_of));
+        bool *merged = calloc(b->n + 1, sizeof(*merged));
+        size_t upto = b->n;
+
+        b->texts = calloc(b->n + 1, sizeof(*b->texts));
+        if (!view || !group_of) {
+                fputs("forklock dump: out of memory\n", stderr);
+                exit(2);
+        }
+        views_resolve(b->recs, b->n, view, group_of);
+        if (!final && b->held_polls < HOLD_POLLS)
+                upto = held_from(b, view, group_of);
+        b->held_polls = upto < b->n ? b->held_polls + 1 : 0;
+        for (size_t i = 0; o->json && b->texts && merged && i < upto; i++)
+                merged[i] = fl_text_record_continues(&b->recs[i]) && batch_merge(b, i);
+        for (size_t i = 0; i < upto; i++)
                 if (!(merged && merged[i]))
-                        print_one(r, o, n, &b.recs[i], b.texts ? b.texts[i] : NULL);
-        for (size_t i = 0; b.texts && i < b.n; i++)
-                free(b.texts[i]);
-        free(b.texts);
+                        print_one(r, o, n, &b->recs[i], b->texts ? b->texts[i] : NULL, view[i]);
+        for (size_t i = 0; b->texts && i < b->n; i++)
+                free(b->texts[i]);
+        free(b->texts);
+        b->texts = NULL;
+        memmove(b->recs, b->recs + upto, (b->n - upto) * sizeof(*b->recs));
+        b->n -= upto;
         free(merged);
-        free(b.recs);
+        free(view);
+        free(group_of);
         fflush(stdout);
 }
 
-static int follow(struct fl_ring_reader *r, const struct options *o, struct counts *n)
+static void print_pending(struct fl_ring_reader *r, const struct options *o, struct counts *n,
+                          struct batch *b, bool final)
+{
+        struct fl_record rec;
+
+        while (fl_ring_reader_next(r, &rec))
+                if (batch_add(b, &rec) < 0)
+                        break;
+        print_batch(r, o, n, b, final);
+}
+
+static int follow(struct fl_ring_reader *r, const struct options *o, struct counts *n,
+                  struct batch *b)
 {
         char err[256];
 
@@ -253,8 +294,9 @@ static int follow(struct fl_ring_reader *r, const struct options *o, struct coun
                         fprintf(stderr, "forklock dump: %s: %s\n", o->path, err);
                         return 2;
                 }
-                print_pending(r, o, n);
+                print_pending(r, o, n, b, false);
         }
+        print_batch(r, o, n, b, true);
         return 0;
 }
 
@@ -263,6 +305,7 @@ int main(int argc, char **argv)
         struct fl_ring_reader r;
         struct options o;
         struct counts n;
+        struct batch b = {0};
         char err[256];
         int status;
 
@@ -277,9 +320,10 @@ int main(int argc, char **argv)
         memset(&n, 0, sizeof(n));
         if (!o.json)
                 dump_table_heading(stdout);
-        print_pending(&r, &o, &n);
+        print_pending(&r, &o, &n, &b, !o.follow);
         if (o.follow)
-                status = follow(&r, &o, &n);
+                status = follow(&r, &o, &n, &b);
+        free(b.recs);
         if (!o.json && status == 0)
                 dump_summary(stdout, &r.stats, n.shown, n.by_decision);
         fl_ring_reader_close(&r);
