@@ -1,6 +1,9 @@
 /* forklock-dump: print a ring file. `forklock dump ...` execs this with the same arguments.
  * Exit status: 0 done, 2 bad option or a file that is not a readable ring, 1 output error. */
 #include "lib/dump_format.h"
+#include "lib/rings.h"
+#include "lib/texts.h"
+#include "lib/tree.h"
 #include "lib/views.h"
 #include "ring_reader.h"
 #include "text_record.h"
@@ -19,7 +22,7 @@
 #define POLL_NS 100000000 /* --follow: 10 polls a second */
 
 struct options {
-        int json, follow;
+        int json, follow, tree;
         int pid_set, pid;
         int call; /* -1: all */
         const char *path;
@@ -31,12 +34,15 @@ static const char *bus_path = "ring";
 static void usage(FILE *out)
 {
         fputs("usage: forklock dump [--json] [--follow] [--pid=N] [--call=NAME] FILE\n"
+              "       forklock dump --tree FILE\n"
               "Print the records of a forklock ring file, oldest first.\n"
               "  --json       one JSON object per line (seq, ts_ns, pid, tid, call, fd, result,\n"
               "               errno, decision, ...) and no summary\n"
               "  --follow     keep printing new records until interrupted (SIGINT/SIGTERM)\n"
               "  --pid=N      only records of process N\n"
               "  --call=NAME  only records of one call (socket, accept4, fork, exec, ...)\n"
+              "  --tree       the process tree instead (how each image started, the fds that\n"
+              "               crossed into it, leaks marked) and the leaks grouped by origin\n"
               "  --help       this text\n"
               "Exit status: 0 success, 2 bad option or not a readable ring file.\n",
               out);
@@ -66,9 +72,13 @@ static int parse_pid(const char *text, int *pid)
 static int parse_options(int argc, char **argv, struct options *o)
 {
         static const struct option longopts[] = {
-            {"json", no_argument, NULL, 'j'},      {"follow", no_argument, NULL, 'f'},
-            {"pid", required_argument, NULL, 'p'}, {"call", required_argument, NULL, 'c'},
-            {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
+            {"json", no_argument, NULL, 'j'},
+            {"follow", no_argument, NULL, 'f'},
+            {"pid", required_argument, NULL, 'p'},
+            {"call", required_argument, NULL, 'c'},
+            {"help", no_argument, NULL, 'h'},
+            {"tree", no_argument, NULL, 't'},
+            {NULL, 0, NULL, 0},
         };
         int c;
 
@@ -82,6 +92,9 @@ static int parse_options(int argc, char **argv, struct options *o)
                         break;
                 case 'f':
                         o->follow = 1;
+                        break;
+                case 't':
+                        o->tree = 1;
                         break;
                 case 'p':
                         if (parse_pid(optarg, &o->pid) < 0)
@@ -106,6 +119,28 @@ static int parse_options(int argc, char **argv, struct options *o)
         if (optind != argc - 1)
                 return bad_option("%s", optind == argc ? "missing FILE" : "more than one FILE");
         o->path = argv[optind];
+        if (o->tree && (o->json || o->follow || o->pid_set || o->call >= 0))
+                return bad_option("%s", "--tree draws the whole ring: it takes no other option");
+        return 0;
+}
+
+/* The tree reads the ring as the audit does: with the drop rings beside it, texts whole. */
+static int print_tree(const char *path)
+{
+        static struct fl_ring_reader reader;
+        struct rings rs;
+        char err[256], **texts;
+
+        if (rings_load(&rs, path, &reader, err, sizeof(err)) < 0) {
+                fprintf(stderr, "forklock dump: %s\n", err);
+                return 2;
+        }
+        rings_recorrelate(&rs);
+        texts = texts_assemble(rs.records, rs.count);
+        tree_print(stdout, &(struct tree_input){rs.records, rs.count, texts, 0, NULL, 0});
+        texts_free(texts, rs.count);
+        rings_free(&rs);
+        fl_ring_reader_close(&reader);
         return 0;
 }
 
@@ -313,6 +348,10 @@ int main(int argc, char **argv)
                 return status;
         bus_path = o.path;
         install_signals();
+        if (o.tree && (status = print_tree(o.path)) != 0)
+                return status;
+        if (o.tree)
+                return fflush(stdout) == EOF || ferror(stdout) ? 1 : 0;
         if (fl_ring_reader_open(&r, o.path, err, sizeof(err)) < 0) {
                 fprintf(stderr, "forklock dump: %s\n", err);
                 return 2;

@@ -63,6 +63,7 @@ const char *names_view(enum names_view view)
         case NAMES_VIEW_PARENT_FAILED:
                 return "parent";
         case NAMES_VIEW_ARGV:
+        case NAMES_VIEW_ARGV_ALONE:
                 return "argv";
         default:
                 return NULL;
@@ -264,6 +265,10 @@ static void put_inherit(struct names_buf *b, const struct fl_record *rec, enum n
         switch (view) {
         case NAMES_VIEW_ARGV:
                 names_put(b, "argv of %s", fl_call_name((enum fl_call)rec->fd2));
+                return;
+        case NAMES_VIEW_ARGV_ALONE:
+                names_put(b, "argv of %s (the image kept no record of its own)",
+                          fl_call_name((enum fl_call)rec->fd2));
                 return;
         case NAMES_VIEW_CHILD:
                 names_put(b, "child's view: ");

@@ -23,10 +23,10 @@ enum names_view {
         NAMES_VIEW_NONE = 0,      /* not an inherit record */
         NAMES_VIEW_CHILD,         /* the new image's own view: the record of the crossing */
         NAMES_VIEW_PARENT,        /* the parent's view at exec; the image recorded its own */
-        NAMES_VIEW_PARENT_ONLY,   /* the parent's view of an image that kept no record: it stands in
-                                   */
+        NAMES_VIEW_PARENT_ONLY,   /* the parent's view of an image with no record: it stands in */
         NAMES_VIEW_PARENT_FAILED, /* the parent's view of an exec that failed: nothing crossed */
         NAMES_VIEW_ARGV,          /* the argv of an exec or spawn, before its fds */
+        NAMES_VIEW_ARGV_ALONE,    /* the argv of an exec'd image that kept no record of its own */
 };
 
 const char *names_view(enum names_view view); /* "child", "parent", "argv", or NULL */

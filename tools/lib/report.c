@@ -8,6 +8,7 @@
 #include "ring.h"
 #include "ring_reader.h"
 #include "texts.h"
+#include "tree.h"
 #include "views.h"
 #include "warnings.h"
 
@@ -296,7 +297,7 @@ static void report_fd(struct report *rep, const struct fl_record *r, int32_t *la
         }
         if (rep->o->json)
                 print_json(rep, r, origin, held);
-        else if (r->decision == FL_DEC_LEAK || rep->o->verbose)
+        else if (!rep->o->tree && (r->decision == FL_DEC_LEAK || rep->o->verbose))
                 print_text(rep, r, origin, held);
 }
 
@@ -375,6 +376,15 @@ static void report_free(struct report *rep)
                 fl_ring_reader_close(rep->reader);
 }
 
+static void print_tree(const struct report *rep)
+{
+        struct tree_input in = {rep->records, rep->count,       rep->texts,
+                                rep->self,    rep->o->held_ino, rep->o->held_count};
+
+        tree_print(rep->o->out, &in);
+        fputc('\n', rep->o->out);
+}
+
 static int report_records(struct report *rep, int status, bool ran)
 {
         int32_t last_leaking_pid = 0;
@@ -400,6 +410,8 @@ static int report_records(struct report *rep, int status, bool ran)
         for (size_t i = 0; i < rep->count; i++)
                 if (rep->view[i] == NAMES_VIEW_PARENT_ONLY)
                         report_parent_view(rep, &rep->records[i], &last_leaking_pid);
+        if (rep->o->tree)
+                print_tree(rep);
         summary(rep, status, ran);
         fflush(rep->o->out);
         if (rep->leaks)
