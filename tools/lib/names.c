@@ -194,12 +194,29 @@ static void put_flag_change(struct names_buf *b, unsigned asked, unsigned applie
                 names_put(b, " flags=%#x->%#x", asked & ~known, applied & ~known);
 }
 
+static bool fell_back(const struct fl_record *rec)
+{
+        return rec->decision == FL_DEC_FALLBACK || rec->decision == FL_DEC_REMEMBERED_FALLBACK;
+}
+
+/* The kernel refused the flags: the fd was made plain, then marked under the fork lock (and
+ * SOCK_NONBLOCK, when asked, set by fcntl): the caller's flags hold, nothing was dropped. */
+static void put_created_flags(struct names_buf *b, const struct fl_record *rec)
+{
+        if (!fell_back(rec)) {
+                put_flag_change(b, rec->flags_asked, rec->flags_applied);
+                return;
+        }
+        put_flag_change(b, rec->flags_asked, rec->flags_asked | SOCK_CLOEXEC);
+        names_put(b, " (FD_CLOEXEC set under the fork lock)");
+}
+
 static void put_socket(struct names_buf *b, const struct fl_record *rec)
 {
         char f[16], t[16];
 
         names_put(b, "%s %s", names_family(rec->family, f), names_socktype(rec->type, t));
-        put_flag_change(b, rec->flags_asked, rec->flags_applied);
+        put_created_flags(b, rec);
         if (rec->protocol)
                 names_put(b, " proto=%d", rec->protocol);
         if (rec->call == FL_CALL_SOCKETPAIR && rec->result >= 0)
@@ -320,7 +337,7 @@ static void put_call(struct names_buf *b, const struct fl_record *rec, enum name
                 break;
         case FL_CALL_ACCEPT:
         case FL_CALL_ACCEPT4:
-                put_flag_change(b, rec->flags_asked, rec->flags_applied);
+                put_created_flags(b, rec);
                 break;
         case FL_CALL_FCNTL:
                 put_fcntl(b, rec);
