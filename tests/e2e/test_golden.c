@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -22,25 +23,26 @@
 #define AUDIT_PID      100
 #define FCGIWRAP       200
 
-static struct fl_ring ring;
-static uint64_t head;
+static struct fl_ring ring, drop;
+static struct fl_ring *cur = &ring; /* the ring add() writes */
+static uint64_t head, ts;
 static char ring_path[256];
 
 static struct fl_record *add(enum fl_call call, enum fl_decision decision, int pid, int fd,
                              int result)
 {
-        struct fl_record *r = &ring.slots[(head + 1) & ring.mask];
+        struct fl_record *r = &cur->slots[(cur->hdr->head + 1) & cur->mask];
 
         memset(r, 0, sizeof(*r));
-        r->seq = ++head;
-        r->ts_ns = (uint64_t)BASE_MONOTONIC + head * 250000; /* a quarter millisecond apart */
+        r->seq = ++cur->hdr->head;
+        r->ts_ns = (uint64_t)BASE_MONOTONIC + ++ts * 250000; /* a quarter millisecond apart */
         r->pid = r->tid = pid;
         r->call = (uint16_t)call;
         r->decision = (uint8_t)decision;
         r->fd = fd;
         r->fd2 = -1;
         r->result = result;
-        ring.hdr->head = head;
+        head = cur->hdr->head;
         return r;
 }
 
@@ -213,17 +215,19 @@ static void spawns(void)
         crossed(204, FL_AUDIT_CHILD, FCGIWRAP, 5, 0, FL_KIND_FILE, 0, 555, "/var/log/fcgiwrap.log");
 }
 
+static void save_ring(void);
+
 static void make_ring(void)
 {
         char warning[] = "forklock: FORKLOCK_RING='10' is below 64; using 65536";
         struct fl_record *r;
-        int fd;
 
         cr_assert_eq(fl_ring_open_anonymous(&ring, 256), 0);
         ring.hdr->base_realtime = BASE_REALTIME;
         ring.hdr->base_monotonic = BASE_MONOTONIC;
         ring.hdr->creator_pid = AUDIT_PID;
-        head = 0;
+        head = ts = 0;
+        cur = &ring;
         r = add(FL_CALL_WARNING, FL_DEC_NONE, FCGIWRAP, 0, (int)strlen(warning));
         r->fd2 = 2;
         memcpy(r->text, warning, FL_RECORD_TEXT);
@@ -235,10 +239,21 @@ static void make_ring(void)
         cgi_children(201, 5, 7001, 202);
         spawns();
         request(205, 13, 7002, 40002);
-        snprintf(ring_path, sizeof(ring_path), "%s/golden.ring", fl_scratch_dir("golden"));
-        fd = open(ring_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        cr_assert(fd >= 0 && write(fd, ring.hdr, ring.map_len) == (ssize_t)ring.map_len);
+        save_ring();
+}
+
+static void write_ring(const char *path, const struct fl_ring *r)
+{
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+        cr_assert(fd >= 0 && write(fd, r->hdr, r->map_len) == (ssize_t)r->map_len, "%s", path);
         close(fd);
+}
+
+static void save_ring(void)
+{
+        snprintf(ring_path, sizeof(ring_path), "%s/golden.ring", fl_scratch_dir("golden"));
+        write_ring(ring_path, &ring);
 }
 
 static void read_file(const char *path, char *buf, size_t size)
@@ -357,4 +372,50 @@ Test(golden, each_leak_once)
         cr_assert(strstr(audit.out, "\"leaks\":6,"), "%s", audit.out);
         cr_expect_eq(fl_count_lines(dump.out, "\"decision\":\"leak\""), 6, "%s", dump.out);
         cr_expect_eq(fl_count_lines(dump.out, "\"recorded_decision\":\"leak\""), 5, "%s", dump.out);
+}
+
+/* An image that dropped privileges records into a drop ring beside the ring; its fork child
+ * often starts (and records) before the parent's fork record: the child is still part of the
+ * tree, and its leak is counted. The drop ring numbers its records from 1 too: a long text's
+ * continuation joins the record of its own pid and thread, not the main ring's of the same seq. */
+Test(golden, drop_ring_child_recorded_before_its_fork)
+{
+        static struct fl_run audit;
+        char from[300], dir[300], path[400];
+        const char *argv[] = {
+            fl_build_path("forklock-audit"), "--json", "-o", "/dev/stdout", from, NULL};
+        static const char peer[] = "[::ffff:127.0.0.1]:18181 <- [::ffff:127.0.0.1]:43224";
+        struct fl_record *r;
+
+        cr_assert_eq(fl_ring_open_anonymous(&ring, 64), 0);
+        cr_assert_eq(fl_ring_open_anonymous(&drop, 64), 0);
+        ring.hdr->base_realtime = drop.hdr->base_realtime = BASE_REALTIME;
+        ring.hdr->base_monotonic = drop.hdr->base_monotonic = BASE_MONOTONIC;
+        head = ts = 0;
+        cur = &ring;
+        start(FCGIWRAP, AUDIT_PID, "/usr/sbin/mini_httpd", 0, 0);
+        r = add(FL_CALL_ACCEPT, FL_DEC_AUDIT_WOULD_CHANGE, FCGIWRAP, 3, 4);
+        r->fd2 = 4, r->ino = 7001;
+        created(FL_CALL_FORK, FCGIWRAP, 201);
+        cur = &drop;
+        start(201, FCGIWRAP, "/usr/lib/cgi-bin/fds.cgi", 1, 1);
+        crossed(201, FL_AUDIT_CHILD, FCGIWRAP, 4, 0, FL_KIND_TCP, FL_STATE_CONNECTED, 7001, peer);
+        start(202, 201, "/usr/bin/ls", 1, 1);
+        crossed(202, FL_AUDIT_CHILD, 201, 4, 0, FL_KIND_TCP, FL_STATE_CONNECTED, 7001, peer);
+        created(FL_CALL_FORK, 201, 202);
+        save_ring();
+        snprintf(dir, sizeof(dir), "%s.drop", ring_path);
+        cr_assert_eq(mkdir(dir, 0700), 0);
+        snprintf(path, sizeof(path), "%s/%u.ring", dir, (unsigned)getuid());
+        write_ring(path, &drop);
+        snprintf(from, sizeof(from), "--from=%s", ring_path);
+        fl_run_program(&audit, argv, NULL, false, NULL, 30);
+        cr_expect(strstr(audit.out, "\"program\":\"/usr/bin/ls\""), "%s", audit.out);
+        cr_expect(strstr(audit.out, "\"leaks\":2,"), "%s", audit.out);
+        cr_expect_eq(fl_count_lines(audit.out, "\"description\":\"[::ffff:127.0.0.1]:18181 <- "
+                                               "[::ffff:127.0.0.1]:43224\""),
+                     2, "%s", audit.out);
+        unlink(path);
+        rmdir(dir);
+        fl_ring_close(&drop);
 }

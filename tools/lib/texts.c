@@ -5,11 +5,17 @@
 
 #include "text_record.h"
 
-/* The record with this seq, before index `before`: records come oldest first. */
-static const struct fl_record *by_seq(const struct fl_record *recs, size_t before, uint64_t seq)
+/* The record r continues: its seq, its pid and thread (drop rings merged in have seqs of their
+ * own), before r; most often a few records back, else found by seq (records come oldest first). */
+static const struct fl_record *continued(const struct fl_record *recs, size_t before,
+                                         const struct fl_record *r)
 {
+        uint64_t seq = fl_text_record_continues(r);
         size_t lo = 0, hi = before;
 
+        for (size_t i = before, n = 0; i-- > 0 && n < 64; n++)
+                if (recs[i].seq == seq && recs[i].pid == r->pid && recs[i].tid == r->tid)
+                        return &recs[i];
         while (lo < hi) {
                 size_t mid = lo + (hi - lo) / 2;
 
@@ -18,10 +24,10 @@ static const struct fl_record *by_seq(const struct fl_record *recs, size_t befor
                 else
                         hi = mid;
         }
-        if (lo < before && recs[lo].seq == seq)
+        if (lo < before && recs[lo].seq == seq && recs[lo].pid == r->pid && recs[lo].tid == r->tid)
                 return &recs[lo];
-        for (size_t i = before; i-- > 0;) /* not sorted there: a reader's stale record */
-                if (recs[i].seq == seq)
+        for (size_t i = before; i-- > 0;) /* not sorted there: a stale record, a drop ring's */
+                if (recs[i].seq == seq && recs[i].pid == r->pid && recs[i].tid == r->tid)
                         return &recs[i];
         return NULL;
 }
@@ -47,9 +53,9 @@ char **texts_assemble(const struct fl_record *recs, size_t n)
 
         for (size_t i = 0; texts && i < n; i++) {
                 const struct fl_record *base;
-                uint64_t seq = fl_text_record_continues(&recs[i]);
 
-                if (seq && (base = by_seq(recs, i, seq)) && base->call != FL_CALL_TEXT)
+                if (fl_text_record_continues(&recs[i]) && (base = continued(recs, i, &recs[i])) &&
+                    base->call != FL_CALL_TEXT)
                         append(&texts[base - recs], base, recs[i].text);
         }
         return texts;
