@@ -256,16 +256,16 @@ static void print_one(struct fl_ring_reader *r, const struct options *o, struct 
 
 /* --follow: the records from the first exec whose new image has not started yet are held back
  * (at most HOLD_POLLS polls), so that its fds are shown once, from the image's own view, and not
- * first from the parent's. 0 when nothing is held. */
+ * first from the parent's. Returns the index of the first record held (b->n: none). */
 #define HOLD_POLLS 10
 
-static size_t held_from(const struct batch *b, const uint8_t *view, const uint32_t *group_of)
+static size_t held_from(const struct batch *b, const uint8_t *view)
 {
         size_t hold = b->n;
 
-        for (size_t i = 0; i < b->n; i++)
-                if (view[i] == NAMES_VIEW_PARENT_ONLY && group_of[i] && group_of[i] - 1 < hold)
-                        hold = group_of[i] - 1;
+        for (size_t i = 0; i < b->n && i < hold; i++)
+                if (view[i] == NAMES_VIEW_ARGV_ALONE)
+                        hold = i;
         return hold;
 }
 
@@ -284,7 +284,7 @@ static void print_batch(struct fl_ring_reader *r, const struct options *o, struc
         }
         views_resolve(b->recs, b->n, view, group_of);
         if (!final && b->held_polls < HOLD_POLLS)
-                upto = held_from(b, view, group_of);
+                upto = held_from(b, view);
         b->held_polls = upto < b->n ? b->held_polls + 1 : 0;
         for (size_t i = 0; o->json && b->texts && merged && i < upto; i++)
                 merged[i] = fl_text_record_continues(&b->recs[i]) && batch_merge(b, i);

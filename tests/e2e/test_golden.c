@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "audit.h"
@@ -418,4 +420,79 @@ Test(golden, drop_ring_child_recorded_before_its_fork)
         unlink(path);
         rmdir(dir);
         fl_ring_close(&drop);
+}
+
+/* --follow holds back the records of an exec whose new image has not started yet, so that the
+ * fd it inherits is shown once, from the image's own record: the same lines as a dump of the
+ * whole ring, although the image's records arrive a poll later. */
+Test(golden, follow_shows_each_leak_once, .timeout = 20)
+{
+        static char want[65536], got[65536];
+        char out[400], golden[512];
+        struct fl_ring_header *partial;
+        pid_t pid;
+        int fd, status;
+        uint64_t upto = 23; /* the parent's view of fds.cgi's exec, before fds.cgi starts */
+
+        make_ring();
+        cr_assert(ring.slots[upto & ring.mask].call == FL_CALL_INHERIT &&
+                  ring.slots[(upto + 1) & ring.mask].call == FL_CALL_START);
+        cr_assert((partial = malloc(ring.map_len)));
+        memcpy(partial, ring.hdr, ring.map_len);
+        partial->head = upto;
+        /* slot = seq & mask: the slots after seq upto were never written */
+        memset((char *)partial + FL_RING_HEADER_SIZE + (upto + 1) * sizeof(struct fl_record), 0,
+               ring.map_len - FL_RING_HEADER_SIZE - (upto + 1) * sizeof(struct fl_record));
+        fd = open(ring_path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+        cr_assert(fd >= 0 && write(fd, partial, ring.map_len) == (ssize_t)ring.map_len);
+        free(partial);
+        snprintf(out, sizeof(out), "%s.follow", ring_path);
+        if ((pid = fork()) == 0) {
+                int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+                dup2(o, 1);
+                setenv("TZ", "UTC", 1);
+                execl(fl_build_path("forklock-dump"), "forklock-dump", "--json", "--follow",
+                      ring_path, (char *)NULL);
+                _exit(127);
+        }
+        usleep(400000);
+        cr_assert(pwrite(fd, ring.hdr, ring.map_len, 0) == (ssize_t)ring.map_len);
+        close(fd);
+        usleep(600000);
+        kill(pid, SIGINT);
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+        cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %#x", status);
+        read_file(out, got, sizeof(got));
+        snprintf(golden, sizeof(golden), "%s/tests/golden/dump.jsonl", getenv("FL_SRC"));
+        read_file(golden, want, sizeof(want));
+        cr_expect_eq(fl_count_lines(got, "\"decision\":\"leak\""), 6, "%s", got);
+        if (strcmp(want, got) != 0)
+                first_difference(want, got, "dump.jsonl (with --follow)");
+}
+
+/* The tree is drawn text of the whole ring: --json (and dump's filters) are refused, not ignored.
+ */
+Test(golden, tree_refuses_json)
+{
+        static struct fl_run run;
+        char from[300];
+        const char *dump_argv[] = {fl_build_path("forklock-dump"), "--tree", "--json", ring_path,
+                                   NULL};
+        const char *pid_argv[] = {fl_build_path("forklock-dump"), "--tree", "--pid=200", ring_path,
+                                  NULL};
+        const char *audit_argv[] = {fl_build_path("forklock-audit"), "--tree", "--json", from,
+                                    NULL};
+
+        make_ring();
+        snprintf(from, sizeof(from), "--from=%s", ring_path);
+        fl_run_program(&run, dump_argv, NULL, false, NULL, 30);
+        cr_expect_eq(run.status, 2, "%s", run.out);
+        cr_expect(strstr(run.err, "--tree draws the whole ring"), "%s", run.err);
+        fl_run_program(&run, pid_argv, NULL, false, NULL, 30);
+        cr_expect_eq(run.status, 2, "%s", run.out);
+        fl_run_program(&run, audit_argv, NULL, false, NULL, 30);
+        cr_expect_eq(run.status, 2, "%s", run.out);
+        cr_expect(strstr(run.err, "--tree draws text; it cannot be combined with --json"), "%s",
+                  run.err);
 }
