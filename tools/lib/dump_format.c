@@ -87,7 +87,7 @@ void dump_table_row_view(FILE *out, const struct fl_ring_reader *r, const struct
         fprintf(out, "%-13s %-11s %5d %-19s %-9s", who, fl_call_name(rec->call), rec->fd,
                 fl_decision_name(names_shown_decision(rec, view)), result);
         detail[0] = '\0';
-        names_detail(&d, rec, NULL, view);
+        names_detail(&d, rec, view);
         if (d.len)
                 fprintf(out, " %s", detail);
         if (rec->text[0]) {
@@ -236,7 +236,7 @@ void dump_json_line_view(FILE *out, const struct fl_ring_reader *r, const struct
         else
                 put_json_text(out, rec->text, FL_RECORD_TEXT);
         detail[0] = would[0] = '\0';
-        names_detail(&d, rec, text, view);
+        names_detail(&d, rec, view);
         put_json_name(out, "detail", detail);
         put_json_names(out, rec, view);
         names_would_change(&w, rec);

@@ -403,12 +403,10 @@ static void put_call(struct names_buf *b, const struct fl_record *rec, enum name
         }
 }
 
-void names_detail(struct names_buf *b, const struct fl_record *rec, const char *text,
-                  enum names_view view)
+void names_detail(struct names_buf *b, const struct fl_record *rec, enum names_view view)
 {
         size_t start = b->len;
 
-        (void)text;
         put_call(b, rec, view);
         /* A leading space from the flag lists is not wanted at the start of the column. */
         if (b->len > start && b->text[start] == ' ') {

@@ -40,9 +40,8 @@ const char *names_sockopt(int level, int name, char buf[48]);
 /* How a process-creating call starts an image, for the tree: "fork+exec", "posix_spawn", ... */
 const char *names_how(enum fl_call creator);
 
-/* The table's DETAIL column for rec, whose text is text (reassembled; NULL: its own). */
-void names_detail(struct names_buf *b, const struct fl_record *rec, const char *text,
-                  enum names_view view);
+/* The table's DETAIL column for rec (its text is printed apart). */
+void names_detail(struct names_buf *b, const struct fl_record *rec, enum names_view view);
 
 /* For an audit-would-change row: what enforce mode would have done ("+SOCK_CLOEXEC",
  * "F_DUPFD → F_DUPFD_CLOEXEC"); "" for other rows. */

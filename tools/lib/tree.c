@@ -20,10 +20,11 @@ struct image {
         size_t rec;    /* its START record, or the ARGV record of an image with no record */
         size_t parent; /* image index, or NONE */
         int32_t pid, parent_pid;
-        enum fl_call how;   /* the creating call, FL_CALL_EXEC in place, FL_CALL_NONE unknown */
-        size_t argv;        /* ARGV record index, or NONE */
-        size_t child, next; /* first child, next sibling */
-        bool alone;         /* kept no record: the parent's view at exec stands in */
+        enum fl_call how;    /* the creating call, FL_CALL_EXEC in place, FL_CALL_NONE unknown */
+        size_t argv;         /* ARGV record index, or NONE */
+        size_t child, next;  /* first child, next sibling */
+        size_t fds, last_fd; /* its inherit records, linked through tree.next_fd */
+        bool alone;          /* kept no record: the parent's view at exec stands in */
 };
 
 /* What a pid is running as the records go by. */
@@ -42,6 +43,7 @@ struct tree {
         struct image *images;
         size_t n_images;
         size_t *image_of;  /* record -> image it belongs to (inherit records), or NONE */
+        size_t *next_fd;   /* record -> the next inherit record of its image, or NONE */
         size_t *origin_in; /* record (creating an fd) -> image it ran in */
         struct proc *procs;
         size_t n_procs;
@@ -142,8 +144,17 @@ static size_t add_image(struct tree *t, size_t rec, int32_t pid, bool alone)
         struct proc *p = proc_of(t, pid, true);
         struct image *img = &t->images[t->n_images];
 
-        *img = (struct image){rec,  NONE, pid,  t->in->recs[rec].child_pid, FL_CALL_NONE, NONE,
-                              NONE, NONE, alone};
+        *img = (struct image){.rec = rec,
+                              .parent = NONE,
+                              .pid = pid,
+                              .parent_pid = t->in->recs[rec].child_pid,
+                              .how = FL_CALL_NONE,
+                              .argv = NONE,
+                              .child = NONE,
+                              .next = NONE,
+                              .fds = NONE,
+                              .last_fd = NONE,
+                              .alone = alone};
         if (p->image != NONE) {
                 img->parent = p->image;
                 img->how = FL_CALL_EXEC;
@@ -239,6 +250,23 @@ static void note(struct tree *t, size_t i)
         }
 }
 
+/* The fds that crossed into each image, in record order. */
+static void link_fds(struct tree *t)
+{
+        for (size_t i = 0; i < t->in->count; i++) {
+                struct image *img;
+
+                if (t->image_of[i] == NONE || t->view[i] == NAMES_VIEW_ARGV_ALONE)
+                        continue;
+                img = &t->images[t->image_of[i]];
+                if (img->fds == NONE)
+                        img->fds = i;
+                else
+                        t->next_fd[img->last_fd] = i;
+                img->last_fd = i;
+        }
+}
+
 /* Children in the order they started, under their parent. */
 static void link_children(struct tree *t)
 {
@@ -260,10 +288,11 @@ static void build(struct tree *t)
         t->group_of = zalloc(n, sizeof(*t->group_of));
         t->images = zalloc(n, sizeof(*t->images));
         t->image_of = zalloc(n, sizeof(*t->image_of));
+        t->next_fd = zalloc(n, sizeof(*t->next_fd));
         t->origin_in = zalloc(n, sizeof(*t->origin_in));
         t->procs = zalloc(n, sizeof(*t->procs));
         for (size_t i = 0; i <= n; i++)
-                t->image_of[i] = t->origin_in[i] = NONE;
+                t->image_of[i] = t->origin_in[i] = t->next_fd[i] = NONE;
         idmap_init(&t->pids, n / 2 + 16);
         idmap_init(&t->origins, n + 16);
         idmap_init(&t->exec_argv, n / 4 + 16);
@@ -272,6 +301,7 @@ static void build(struct tree *t)
         for (size_t i = 0; i < n; i++)
                 note(t, i);
         link_children(t);
+        link_fds(t);
 }
 
 static void release(struct tree *t)
@@ -284,6 +314,7 @@ static void release(struct tree *t)
         free(t->group_of);
         free(t->images);
         free(t->image_of);
+        free(t->next_fd);
         free(t->origin_in);
         free(t->procs);
 }
@@ -370,9 +401,8 @@ static void put_subtree(struct tree *t, FILE *out, size_t k, const char *prefix,
         put_image_line(t, out, img);
         snprintf(inner, sizeof(inner), "%s%s", prefix, last ? "   " : "│  ");
         snprintf(fds, sizeof(fds), "%s%s", inner, img->child != NONE ? "│    " : "     ");
-        for (size_t i = img->rec; i < t->in->count; i++)
-                if (t->image_of[i] == k && t->view[i] != NAMES_VIEW_ARGV_ALONE)
-                        put_fd(t, out, fds, i);
+        for (size_t i = img->fds; i != NONE; i = t->next_fd[i])
+                put_fd(t, out, fds, i);
         if (depth > 200 || strlen(inner) > 400) { /* a hostile ring cannot recurse forever */
                 if (img->child != NONE)
                         fprintf(out, "%s└─ ...\n", inner);
@@ -441,7 +471,13 @@ static void group_add(struct groups *g, const char *key, const char *receiver)
         for (i = 0; i < g->n && strcmp(g->items[i].key, key); i++)
                 ;
         if (i == g->n) {
+                struct group *more = realloc(g->items, (g->n + 1) * sizeof(*more));
+
+                if (!more)
+                        return;
+                g->items = more;
                 grp = &g->items[g->n++];
+                *grp = (struct group){.receivers = NULL, .n = 0};
                 snprintf(grp->key, sizeof(grp->key), "%s", key);
         }
         grp = &g->items[i];
@@ -496,8 +532,7 @@ static void free_groups(struct groups *g)
 
 static void put_summary(struct tree *t, FILE *out)
 {
-        struct groups leaks = {zalloc(t->in->count, sizeof(struct group)), 0};
-        struct groups caller = {zalloc(t->in->count, sizeof(struct group)), 0};
+        struct groups leaks = {NULL, 0}, caller = {NULL, 0};
 
         for (size_t i = 0; i < t->in->count; i++) {
                 const struct fl_record *r = &t->in->recs[i];
