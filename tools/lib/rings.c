@@ -173,7 +173,8 @@ static int merge(struct rings *rs, struct list *main, struct list *drop)
                 if (child_of(&main->r[k]))
                         pidset_has(&tree, child_of(&main->r[k]), 1);
         }
-        qsort(drop->r, drop->n, sizeof(*drop->r), by_time);
+        if (drop->n) /* qsort wants a non-null array even for none */
+                qsort(drop->r, drop->n, sizeof(*drop->r), by_time);
         grow_tree(&tree, drop);
         while (i < main->n || j < drop->n) {
                 if (j == drop->n || (i < main->n && main->r[i].ts_ns <= drop->r[j].ts_ns)) {

@@ -511,6 +511,17 @@ static void group_key(struct tree *t, size_t i, char *key, size_t size)
                  text);
 }
 
+/* "fd 10 char device /dev/null": the caller's fd, by number (the same in every image). */
+static void held_key(struct tree *t, size_t i, char *key, size_t size)
+{
+        const struct fl_record *r = &t->in->recs[i];
+        char text[TEXTMAX + 1];
+
+        text_of(t, i, text, sizeof(text));
+        snprintf(key, size, "fd %d %s %s", r->fd, fl_fd_kind_name((enum fl_fd_kind)r->protocol),
+                 text);
+}
+
 static void put_groups(FILE *out, const struct groups *g, const char *title, const char *verb)
 {
         fprintf(out, "%s%s\n", title, g->n ? ":" : ": none");
@@ -544,7 +555,10 @@ static void put_summary(struct tree *t, FILE *out)
                         continue;
                 mine = origin_of(t, r) != NONE || !held(t, r);
                 image_name(t, &t->images[t->image_of[i]], name, sizeof(name));
-                group_key(t, i, key, sizeof(key));
+                if (mine)
+                        group_key(t, i, key, sizeof(key));
+                else
+                        held_key(t, i, key, sizeof(key));
                 group_add(mine ? &leaks : &caller, key, name);
         }
         fputc('\n', out);
