@@ -76,7 +76,7 @@ else
 ALL_TESTS     = $(UNIT_TESTS) $(PRELOAD_TESTS) $(E2E_TESTS)
 endif
 
-.PHONY: all deps check check-suites check-unit check-asan check-tsan bench bench-compare fuzz lint format install uninstall clean demo
+.PHONY: all deps check check-suites check-unit check-asan check-tsan bench bench-compare fuzz golden lint format install uninstall clean demo
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -219,6 +219,13 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/forklock \
 	      $(patsubst man/%,$(DESTDIR)$(PREFIX)/share/man/man1/%,$(MAN1)) \
 	      $(patsubst man/%,$(DESTDIR)$(PREFIX)/share/man/man7/%,$(MAN7))
+
+# After a deliberate change of what dump or the tree print: rewrite tests/golden/ from the fixed
+# ring of tests/e2e/test_golden.c, then review the diff like code.
+golden: all $(BUILD)/tests/e2e/test_golden
+	@FL_GOLDEN_UPDATE=1 $(TESTENV) $(BUILD)/tests/e2e/test_golden --filter 'golden/dump_*'
+	@FL_GOLDEN_UPDATE=1 $(TESTENV) $(BUILD)/tests/e2e/test_golden --filter 'golden/audit_*'
+	@git --no-pager diff --stat -- tests/golden/ 2>/dev/null || true
 
 # The README's first command.
 demo:

@@ -31,7 +31,7 @@ struct audit {
 static void usage(FILE *out)
 {
         fputs("usage: forklock audit [OPTIONS] -- CMD [ARG...]\n"
-              "       forklock audit [--json] [--verbose] [-o FILE] --from=FILE\n"
+              "       forklock audit [--json|--tree] [--verbose] [-o FILE] --from=FILE\n"
               "Runs CMD with libforklock in audit mode (nothing is changed), waits for it, and\n"
               "reports every fd that reached a new program image without being passed on purpose,\n"
               "on stderr (never on CMD's stdout).\n"
@@ -40,6 +40,8 @@ static void usage(FILE *out)
               "  --error-exitcode=N  exit status when a leak was found (default 3)\n"
               "  --wait              also wait for every descendant (daemons that fork away)\n"
               "  --verbose           also list the fds passed on purpose\n"
+              "  --tree              draw the process tree (how each image started, the fds that\n"
+              "                      crossed into it) and the leaks grouped by origin\n"
               "  --keep              keep the ring (default: removed unless --log)\n"
               "  --log=FILE          ring file (kept; default: a private directory)\n"
               "  --from=FILE         report on an existing ring; runs nothing\n"
@@ -63,6 +65,7 @@ static const struct cli_option options[] = {
     {"--keep", NULL, false, KEEP},
     {"--verbose", NULL, false, VERBOSE},
     {"--from", NULL, true, FROM},
+    {"--tree", NULL, false, TREE},
     {NULL, NULL, false, 0},
 };
 
@@ -94,6 +97,9 @@ static int take(int id, const char *value, void *data)
         case FROM:
                 a->from = value;
                 break;
+        case TREE:
+                a->report.tree = true;
+                break;
         case ERROR_EXITCODE:
                 if (cli_number(&cli, "--error-exitcode", value, 1, 255, &n) < 0)
                         return 2;
@@ -116,6 +122,8 @@ static const char *default_libdir(void)
 
 static int check(struct audit *a, char **rest)
 {
+        if (a->report.tree && a->report.json)
+                return cli_fail(&cli, "--tree draws text; it cannot be combined with --json");
         if (a->from && rest[0])
                 return cli_fail(&cli, "--from takes no command; got '%s'", rest[0]);
         if (a->from && (a->launch.log || a->launch.kernel))

@@ -1,6 +1,10 @@
 /* forklock-dump: print a ring file. `forklock dump ...` execs this with the same arguments.
  * Exit status: 0 done, 2 bad option or a file that is not a readable ring, 1 output error. */
 #include "lib/dump_format.h"
+#include "lib/rings.h"
+#include "lib/texts.h"
+#include "lib/tree.h"
+#include "lib/views.h"
 #include "ring_reader.h"
 #include "text_record.h"
 
@@ -18,7 +22,7 @@
 #define POLL_NS 100000000 /* --follow: 10 polls a second */
 
 struct options {
-        int json, follow;
+        int json, follow, tree;
         int pid_set, pid;
         int call; /* -1: all */
         const char *path;
@@ -30,12 +34,15 @@ static const char *bus_path = "ring";
 static void usage(FILE *out)
 {
         fputs("usage: forklock dump [--json] [--follow] [--pid=N] [--call=NAME] FILE\n"
+              "       forklock dump --tree FILE\n"
               "Print the records of a forklock ring file, oldest first.\n"
               "  --json       one JSON object per line (seq, ts_ns, pid, tid, call, fd, result,\n"
               "               errno, decision, ...) and no summary\n"
               "  --follow     keep printing new records until interrupted (SIGINT/SIGTERM)\n"
               "  --pid=N      only records of process N\n"
               "  --call=NAME  only records of one call (socket, accept4, fork, exec, ...)\n"
+              "  --tree       the process tree instead (how each image started, the fds that\n"
+              "               crossed into it, leaks marked) and the leaks grouped by origin\n"
               "  --help       this text\n"
               "Exit status: 0 success, 2 bad option or not a readable ring file.\n",
               out);
@@ -65,9 +72,13 @@ static int parse_pid(const char *text, int *pid)
 static int parse_options(int argc, char **argv, struct options *o)
 {
         static const struct option longopts[] = {
-            {"json", no_argument, NULL, 'j'},      {"follow", no_argument, NULL, 'f'},
-            {"pid", required_argument, NULL, 'p'}, {"call", required_argument, NULL, 'c'},
-            {"help", no_argument, NULL, 'h'},      {NULL, 0, NULL, 0},
+            {"json", no_argument, NULL, 'j'},
+            {"follow", no_argument, NULL, 'f'},
+            {"pid", required_argument, NULL, 'p'},
+            {"call", required_argument, NULL, 'c'},
+            {"help", no_argument, NULL, 'h'},
+            {"tree", no_argument, NULL, 't'},
+            {NULL, 0, NULL, 0},
         };
         int c;
 
@@ -81,6 +92,9 @@ static int parse_options(int argc, char **argv, struct options *o)
                         break;
                 case 'f':
                         o->follow = 1;
+                        break;
+                case 't':
+                        o->tree = 1;
                         break;
                 case 'p':
                         if (parse_pid(optarg, &o->pid) < 0)
@@ -105,6 +119,28 @@ static int parse_options(int argc, char **argv, struct options *o)
         if (optind != argc - 1)
                 return bad_option("%s", optind == argc ? "missing FILE" : "more than one FILE");
         o->path = argv[optind];
+        if (o->tree && (o->json || o->follow || o->pid_set || o->call >= 0))
+                return bad_option("%s", "--tree draws the whole ring: it takes no other option");
+        return 0;
+}
+
+/* The tree reads the ring as the audit does: with the drop rings beside it, texts whole. */
+static int print_tree(const char *path)
+{
+        static struct fl_ring_reader reader;
+        struct rings rs;
+        char err[256], **texts;
+
+        if (rings_load(&rs, path, &reader, err, sizeof(err)) < 0) {
+                fprintf(stderr, "forklock dump: %s\n", err);
+                return 2;
+        }
+        rings_recorrelate(&rs);
+        texts = texts_assemble(rs.records, rs.count);
+        tree_print(stdout, &(struct tree_input){rs.records, rs.count, texts, 0, NULL, 0});
+        texts_free(texts, rs.count);
+        rings_free(&rs);
+        fl_ring_reader_close(&reader);
         return 0;
 }
 
@@ -155,6 +191,7 @@ struct batch {
         struct fl_record *recs;
         char **texts;
         size_t n, cap;
+        unsigned held_polls;
 };
 
 static int batch_add(struct batch *b, const struct fl_record *rec)
@@ -203,43 +240,82 @@ static bool batch_merge(struct batch *b, size_t i)
 }
 
 static void print_one(struct fl_ring_reader *r, const struct options *o, struct counts *n,
-                      const struct fl_record *rec, const char *text)
+                      const struct fl_record *rec, const char *text, enum names_view view)
 {
+        enum fl_decision shown = names_shown_decision(rec, view);
+
         if (!wanted(o, rec))
                 return;
         n->shown++;
-        n->by_decision[rec->decision < FL_DEC_COUNT ? rec->decision : FL_DEC_COUNT]++;
+        n->by_decision[shown < FL_DEC_COUNT ? shown : FL_DEC_COUNT]++;
         if (o->json)
-                dump_json_line_text(stdout, r, rec, text);
+                dump_json_line_view(stdout, r, rec, text, view);
         else
-                dump_table_row(stdout, r, rec);
+                dump_table_row_view(stdout, r, rec, view);
 }
 
-static void print_pending(struct fl_ring_reader *r, const struct options *o, struct counts *n)
-{
-        struct batch b = {0};
-        struct fl_record rec;
-        bool *merged;
+/* --follow: the records from the first exec whose new image has not started yet are held back
+ * (at most HOLD_POLLS polls), so that its fds are shown once, from the image's own view, and not
+ * first from the parent's. Returns the index of the first record held (b->n: none). */
+#define HOLD_POLLS 10
 
-        while (fl_ring_reader_next(r, &rec))
-                if (batch_add(&b, &rec) < 0)
-                        break;
-        b.texts = calloc(b.n + 1, sizeof(*b.texts));
-        merged = calloc(b.n + 1, sizeof(*merged));
-        for (size_t i = 0; o->json && b.texts && merged && i < b.n; i++)
-                merged[i] = fl_text_record_continues(&b.recs[i]) && batch_merge(&b, i);
-        for (size_t i = 0; i < b.n; i++)
+static size_t held_from(const struct batch *b, const uint8_t *view)
+{
+        size_t hold = b->n;
+
+        for (size_t i = 0; i < b->n && i < hold; i++)
+                if (view[i] == NAMES_VIEW_ARGV_ALONE)
+                        hold = i;
+        return hold;
+}
+
+static void print_batch(struct fl_ring_reader *r, const struct options *o, struct counts *n,
+                        struct batch *b, bool final)
+{
+        uint8_t *view = calloc(b->n + 1, 1);
+        uint32_t *group_of = calloc(b->n + 1, sizeof(*group_of));
+        bool *merged = calloc(b->n + 1, sizeof(*merged));
+        size_t upto = b->n;
+
+        b->texts = calloc(b->n + 1, sizeof(*b->texts));
+        if (!view || !group_of) {
+                fputs("forklock dump: out of memory\n", stderr);
+                exit(2);
+        }
+        views_resolve(b->recs, b->n, view, group_of);
+        if (!final && b->held_polls < HOLD_POLLS)
+                upto = held_from(b, view);
+        b->held_polls = upto < b->n ? b->held_polls + 1 : 0;
+        for (size_t i = 0; o->json && b->texts && merged && i < upto; i++)
+                merged[i] = fl_text_record_continues(&b->recs[i]) && batch_merge(b, i);
+        for (size_t i = 0; i < upto; i++)
                 if (!(merged && merged[i]))
-                        print_one(r, o, n, &b.recs[i], b.texts ? b.texts[i] : NULL);
-        for (size_t i = 0; b.texts && i < b.n; i++)
-                free(b.texts[i]);
-        free(b.texts);
+                        print_one(r, o, n, &b->recs[i], b->texts ? b->texts[i] : NULL, view[i]);
+        for (size_t i = 0; b->texts && i < b->n; i++)
+                free(b->texts[i]);
+        free(b->texts);
+        b->texts = NULL;
+        memmove(b->recs, b->recs + upto, (b->n - upto) * sizeof(*b->recs));
+        b->n -= upto;
         free(merged);
-        free(b.recs);
+        free(view);
+        free(group_of);
         fflush(stdout);
 }
 
-static int follow(struct fl_ring_reader *r, const struct options *o, struct counts *n)
+static void print_pending(struct fl_ring_reader *r, const struct options *o, struct counts *n,
+                          struct batch *b, bool final)
+{
+        struct fl_record rec;
+
+        while (fl_ring_reader_next(r, &rec))
+                if (batch_add(b, &rec) < 0)
+                        break;
+        print_batch(r, o, n, b, final);
+}
+
+static int follow(struct fl_ring_reader *r, const struct options *o, struct counts *n,
+                  struct batch *b)
 {
         char err[256];
 
@@ -253,8 +329,9 @@ static int follow(struct fl_ring_reader *r, const struct options *o, struct coun
                         fprintf(stderr, "forklock dump: %s: %s\n", o->path, err);
                         return 2;
                 }
-                print_pending(r, o, n);
+                print_pending(r, o, n, b, false);
         }
+        print_batch(r, o, n, b, true);
         return 0;
 }
 
@@ -263,6 +340,7 @@ int main(int argc, char **argv)
         struct fl_ring_reader r;
         struct options o;
         struct counts n;
+        struct batch b = {0};
         char err[256];
         int status;
 
@@ -270,6 +348,10 @@ int main(int argc, char **argv)
                 return status;
         bus_path = o.path;
         install_signals();
+        if (o.tree && (status = print_tree(o.path)) != 0)
+                return status;
+        if (o.tree)
+                return fflush(stdout) == EOF || ferror(stdout) ? 1 : 0;
         if (fl_ring_reader_open(&r, o.path, err, sizeof(err)) < 0) {
                 fprintf(stderr, "forklock dump: %s\n", err);
                 return 2;
@@ -277,9 +359,10 @@ int main(int argc, char **argv)
         memset(&n, 0, sizeof(n));
         if (!o.json)
                 dump_table_heading(stdout);
-        print_pending(&r, &o, &n);
+        print_pending(&r, &o, &n, &b, !o.follow);
         if (o.follow)
-                status = follow(&r, &o, &n);
+                status = follow(&r, &o, &n, &b);
+        free(b.recs);
         if (!o.json && status == 0)
                 dump_summary(stdout, &r.stats, n.shown, n.by_decision);
         fl_ring_reader_close(&r);

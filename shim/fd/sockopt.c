@@ -164,13 +164,12 @@ int fl_listen(struct fl_shim *shim, int fd, int backlog)
 {
         struct fl_record record;
         enum fl_decision decision = FL_DEC_PASSTHROUGH;
-        int passed = backlog, result, saved = errno;
+        int passed = backlog, go = backlog, result, saved = errno;
 
         if (shim->config.mode == FL_MODE_OFF)
                 return shim->sys->listen(fd, backlog);
         if (fl_go_active(shim)) {
-                int go = fl_go_backlog(shim);
-
+                go = fl_go_backlog(shim);
                 errno = saved;
                 if (go != backlog && shim->config.mode == FL_MODE_ENFORCE) {
                         passed = go;
@@ -184,6 +183,7 @@ int fl_listen(struct fl_shim *shim, int fd, int backlog)
         fill(&record, FL_CALL_LISTEN, fd);
         record.flags_asked = (uint32_t)backlog;
         record.aux = passed;
+        record.type = go; /* what the go profile passes: an audit row says what it would change */
         if (result == 0)
                 fl_fdtable_update(fd, note_listening, &passed);
         errno = saved;

@@ -3,6 +3,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
+#include "fdinfo.h"
+#include "inherit.h"
+
 const char *dump_errno_name(int err, char buf[16])
 {
         const char *name = err > 0 ? strerrorname_np(err) : NULL;
@@ -41,31 +45,35 @@ static void put_wall(FILE *out, int64_t wall_ns)
         fprintf(out, "%s.%06lld  ", buf, (long long)(wall_ns % 1000000000 / 1000));
 }
 
-static void put_detail(FILE *out, const struct fl_record *rec)
+enum names_view dump_view_alone(const struct fl_record *rec)
 {
-        if (rec->call == FL_CALL_SOCKET || rec->call == FL_CALL_SOCKETPAIR)
-                fprintf(out, " family=%d type=%#x proto=%d", rec->family, (unsigned)rec->type,
-                        rec->protocol);
-        if (rec->call == FL_CALL_SOCKETPAIR || rec->call == FL_CALL_DUP2 ||
-            rec->call == FL_CALL_DUP3)
-                fprintf(out, " fd2=%d", rec->fd2);
-        if (rec->flags_asked || rec->flags_applied)
-                fprintf(out, " flags=%#x->%#x", rec->flags_asked, rec->flags_applied);
-        if (rec->child_pid)
-                fprintf(out, " child=%d", rec->child_pid);
-        if (rec->aux)
-                fprintf(out, " aux=%d", rec->aux);
-        if (rec->text[0]) {
-                fputs(" \"", out);
-                put_text_plain(out, rec->text);
-                fputc('"', out);
-        }
+        if (rec->call != FL_CALL_INHERIT)
+                return NAMES_VIEW_NONE;
+        if (rec->aux == FL_AUDIT_CHILD)
+                return NAMES_VIEW_CHILD;
+        if (rec->aux == FL_AUDIT_ARGV)
+                return NAMES_VIEW_ARGV;
+        return rec->aux == FL_AUDIT_PARENT ? NAMES_VIEW_PARENT_ONLY : NAMES_VIEW_NONE;
+}
+
+static const char *text_label(enum names_view view)
+{
+        if (view == NAMES_VIEW_ARGV || view == NAMES_VIEW_ARGV_ALONE)
+                return "argv=";
+        return "";
 }
 
 void dump_table_row(FILE *out, const struct fl_ring_reader *r, const struct fl_record *rec)
 {
+        dump_table_row_view(out, r, rec, dump_view_alone(rec));
+}
+
+void dump_table_row_view(FILE *out, const struct fl_ring_reader *r, const struct fl_record *rec,
+                         enum names_view view)
+{
         int64_t rel = fl_ring_reader_rel_ns(r, rec->ts_ns);
-        char result[32], who[32], num[16];
+        char result[32], who[32], num[16], detail[512];
+        struct names_buf d = {detail, sizeof(detail), 0};
 
         if (rec->result == -1)
                 snprintf(result, sizeof(result), "%s", dump_errno_name(rec->err, num));
@@ -77,8 +85,16 @@ void dump_table_row(FILE *out, const struct fl_ring_reader *r, const struct fl_r
                 (long long)((rel < 0 ? -(rel / 1000) : rel / 1000) % 1000000));
         put_wall(out, fl_ring_reader_wall_ns(r, rec->ts_ns));
         fprintf(out, "%-13s %-11s %5d %-19s %-9s", who, fl_call_name(rec->call), rec->fd,
-                fl_decision_name(rec->decision), result);
-        put_detail(out, rec);
+                fl_decision_name(names_shown_decision(rec, view)), result);
+        detail[0] = '\0';
+        names_detail(&d, rec, view);
+        if (d.len)
+                fprintf(out, " %s", detail);
+        if (rec->text[0]) {
+                fprintf(out, " %s\"", text_label(view));
+                put_text_plain(out, rec->text);
+                fputc('"', out);
+        }
         fputc('\n', out);
 }
 
@@ -129,13 +145,72 @@ static void put_json_text(FILE *out, const char *text, size_t max)
 
 void dump_json_line(FILE *out, const struct fl_ring_reader *r, const struct fl_record *rec)
 {
-        dump_json_line_text(out, r, rec, NULL);
+        dump_json_line_view(out, r, rec, NULL, dump_view_alone(rec));
 }
 
 void dump_json_line_text(FILE *out, const struct fl_ring_reader *r, const struct fl_record *rec,
                          const char *text)
 {
-        char num[16];
+        dump_json_line_view(out, r, rec, text, dump_view_alone(rec));
+}
+
+static void put_json_name(FILE *out, const char *key, const char *value)
+{
+        fprintf(out, ",\"%s\":", key);
+        put_json_text(out, value, strlen(value));
+}
+
+/* Names beside the numbers, per call (tools/lib/names.h). */
+static void put_json_names(FILE *out, const struct fl_record *rec, enum names_view view)
+{
+        char a[64], b[64];
+
+        switch (rec->call) {
+        case FL_CALL_SOCKET:
+        case FL_CALL_SOCKETPAIR:
+                put_json_name(out, "family_name", names_family(rec->family, a));
+                put_json_name(out, "type_name", names_socktype(rec->type, b));
+                /* fall through */
+        case FL_CALL_ACCEPT:
+        case FL_CALL_ACCEPT4:
+                put_json_name(out, "flags_asked_names", names_sock_flags(rec->flags_asked, a));
+                put_json_name(out, "flags_applied_names", names_sock_flags(rec->flags_applied, b));
+                break;
+        case FL_CALL_FCNTL:
+                put_json_name(out, "cmd", names_fcntl_cmd((int)rec->flags_asked, a));
+                put_json_name(out, "cmd_issued", names_fcntl_cmd((int)rec->flags_applied, b));
+                break;
+        case FL_CALL_LISTEN:
+                fprintf(out, ",\"backlog\":%d,\"backlog_passed\":%d", (int)rec->flags_asked,
+                        rec->aux);
+                break;
+        case FL_CALL_START:
+                fprintf(out, ",\"parent_pid\":%d", rec->child_pid);
+                break;
+        case FL_CALL_INHERIT:
+                put_json_name(out, "view", names_view(view) ? names_view(view) : "unknown");
+                if (view == NAMES_VIEW_ARGV || view == NAMES_VIEW_ARGV_ALONE) {
+                        put_json_name(out, "argv_of", fl_call_name((enum fl_call)rec->fd2));
+                        break;
+                }
+                put_json_name(out, "kind", fl_fd_kind_name((enum fl_fd_kind)rec->protocol));
+                if (rec->decision == FL_DEC_PASSED)
+                        put_json_name(out, "reason",
+                                      fl_pass_reason_name((enum fl_pass_reason)rec->flags_asked));
+                if (names_shown_decision(rec, view) != rec->decision)
+                        put_json_name(out, "recorded_decision",
+                                      fl_decision_name((enum fl_decision)rec->decision));
+                break;
+        default:
+                break;
+        }
+}
+
+void dump_json_line_view(FILE *out, const struct fl_ring_reader *r, const struct fl_record *rec,
+                         const char *text, enum names_view view)
+{
+        char num[16], detail[512], would[128];
+        struct names_buf d = {detail, sizeof(detail), 0}, w = {would, sizeof(would), 0};
 
         fprintf(out,
                 "{\"seq\":%llu,\"ts_ns\":%llu,\"wall_ns\":%lld,\"rel_ns\":%lld,\"pid\":%d,"
@@ -153,13 +228,20 @@ void dump_json_line_text(FILE *out, const struct fl_ring_reader *r, const struct
                 "\"decision\":\"%s\",\"decision_id\":%u,\"family\":%d,\"type\":%d,"
                 "\"protocol\":%d,\"flags_asked\":%u,\"flags_applied\":%u,\"ino\":%llu,"
                 "\"child_pid\":%d,\"aux\":%d,\"text\":",
-                fl_decision_name(rec->decision), rec->decision, rec->family, rec->type,
-                rec->protocol, rec->flags_asked, rec->flags_applied, (unsigned long long)rec->ino,
-                rec->child_pid, rec->aux);
+                fl_decision_name(names_shown_decision(rec, view)), names_shown_decision(rec, view),
+                rec->family, rec->type, rec->protocol, rec->flags_asked, rec->flags_applied,
+                (unsigned long long)rec->ino, rec->child_pid, rec->aux);
         if (text)
                 put_json_text(out, text, strlen(text));
         else
                 put_json_text(out, rec->text, FL_RECORD_TEXT);
+        detail[0] = would[0] = '\0';
+        names_detail(&d, rec, view);
+        put_json_name(out, "detail", detail);
+        put_json_names(out, rec, view);
+        names_would_change(&w, rec);
+        if (w.len)
+                put_json_name(out, "would_change", would);
         fputs("}\n", out);
 }
 

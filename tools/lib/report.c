@@ -1,12 +1,15 @@
 #include "report.h"
 
 #include "audit.h"
+#include "idmap.h"
 #include "fdinfo.h"
 #include "inherit.h"
 #include "rings.h"
 #include "ring.h"
 #include "ring_reader.h"
-#include "text_record.h"
+#include "texts.h"
+#include "tree.h"
+#include "views.h"
 #include "warnings.h"
 
 #include <dirent.h>
@@ -16,54 +19,17 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Open addressing, keys never 0: pid -> program (index of its latest START), ino -> origin. */
-struct map {
-        uint64_t *keys;
-        size_t *values;
-        size_t mask;
-};
-
-static void map_init(struct map *m, size_t entries)
-{
-        size_t size = 64;
-
-        while (size < entries * 2)
-                size *= 2;
-        m->keys = calloc(size, sizeof(*m->keys));
-        m->values = calloc(size, sizeof(*m->values));
-        m->mask = size - 1;
-        if (!m->keys || !m->values) {
-                fputs("forklock audit: out of memory\n", stderr);
-                exit(2);
-        }
-}
-
-static size_t *map_slot(struct map *m, uint64_t key, int insert)
-{
-        for (size_t i = (key * 0x9e3779b97f4a7c15ull) >> 7 & m->mask;; i = (i + 1) & m->mask) {
-                if (m->keys[i] == key)
-                        return &m->values[i];
-                if (m->keys[i] == 0) {
-                        if (!insert)
-                                return NULL;
-                        m->keys[i] = key;
-                        return &m->values[i];
-                }
-        }
-}
-
+/* pid -> program (index of its latest START), ino -> origin, ... (tools/lib/idmap.h) */
 struct report {
         const struct report_options *o;
         struct fl_ring_reader *reader;
         struct fl_record *records;
         size_t count;
-        struct map programs, origins, parents;
-        /* Parent's side groups (an ARGV record and the fd records after it, same pid/tid). */
-        struct map open_group, last_exec, last_spawn;
-        char **texts;         /* record -> its text with continuations, or NULL: its own */
-        uint32_t *group_of;   /* record -> index of its ARGV record + 1, 0 for none */
-        uint8_t *group_state; /* per ARGV record: 1 confirmed by a START, 2 the exec failed */
-        uint32_t *previous;   /* START record -> index + 1 of the image its pid ran before, 0 */
+        struct idmap programs, origins, parents;
+        char **texts;       /* record -> its text with continuations, or NULL: its own */
+        uint32_t *group_of; /* record -> index of its ARGV record + 1, 0 for none */
+        uint8_t *view;      /* record -> enum names_view (tools/lib/views.h) */
+        uint32_t *previous; /* START record -> index + 1 of the image its pid ran before, 0 */
         pid_t self;
         unsigned long leaks, passed, held, images, images_leaking;
 };
@@ -95,56 +61,10 @@ static const char *text_of(const struct report *rep, const struct fl_record *r)
         return full ? full : r->text;
 }
 
-/* The record with this seq, before index `before`: records come oldest first. */
-static const struct fl_record *record_by_seq(const struct report *rep, size_t before, uint64_t seq)
-{
-        size_t lo = 0, hi = before;
-
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-
-                if (rep->records[mid].seq < seq)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        if (lo < before && rep->records[lo].seq == seq)
-                return &rep->records[lo];
-        for (size_t i = before; i-- > 0;) /* not sorted there: a reader's stale record */
-                if (rep->records[i].seq == seq)
-                        return &rep->records[i];
-        return NULL;
-}
-
-static void append_chunk(struct report *rep, const struct fl_record *base, const char *chunk)
-{
-        char **full = &rep->texts[base - rep->records];
-        size_t had = *full ? strlen(*full) : strnlen(base->text, FL_RECORD_TEXT);
-        size_t add = strnlen(chunk, FL_RECORD_TEXT);
-        char *more = realloc(*full, had + add + 1);
-
-        if (!more)
-                return;
-        if (!*full)
-                memcpy(more, base->text, had);
-        memcpy(more + had, chunk, add);
-        more[had + add] = '\0';
-        *full = more;
-}
-
 static int assemble_texts(struct report *rep)
 {
-        rep->texts = calloc(rep->count + 1, sizeof(*rep->texts));
-        if (!rep->texts)
-                return -1;
-        for (size_t i = 0; i < rep->count; i++) {
-                const struct fl_record *r = &rep->records[i], *base;
-                uint64_t seq = fl_text_record_continues(r);
-
-                if (seq && (base = record_by_seq(rep, i, seq)) && base->call != FL_CALL_TEXT)
-                        append_chunk(rep, base, r->text);
-        }
-        return 0;
+        rep->texts = texts_assemble(rep->records, rep->count);
+        return rep->texts ? 0 : -1;
 }
 
 static const char *base_name(const char *path)
@@ -156,7 +76,7 @@ static const char *base_name(const char *path)
 
 static const char *program_of(struct report *rep, int32_t pid)
 {
-        size_t *at = pid > 0 ? map_slot(&rep->programs, (uint64_t)pid, 0) : NULL;
+        size_t *at = pid > 0 ? idmap_slot(&rep->programs, (uint64_t)pid, 0) : NULL;
 
         if (at)
                 return rep->records[*at].text[0] ? text_of(rep, &rep->records[*at]) : "?";
@@ -168,7 +88,7 @@ static const char *program_of(struct report *rep, int32_t pid)
 static const char *from_program(struct report *rep, const struct fl_record *r, char *buf,
                                 size_t size)
 {
-        size_t *at = r->pid > 0 ? map_slot(&rep->programs, (uint64_t)r->pid, 0) : NULL;
+        size_t *at = r->pid > 0 ? idmap_slot(&rep->programs, (uint64_t)r->pid, 0) : NULL;
         char path[64];
         FILE *f;
 
@@ -176,7 +96,7 @@ static const char *from_program(struct report *rep, const struct fl_record *r, c
                 return base_name(text_of(rep, &rep->records[rep->previous[*at] - 1]));
         if (r->child_pid == rep->self)
                 return "forklock-audit";
-        if ((at = r->child_pid > 0 ? map_slot(&rep->programs, (uint64_t)r->child_pid, 0) : NULL))
+        if ((at = r->child_pid > 0 ? idmap_slot(&rep->programs, (uint64_t)r->child_pid, 0) : NULL))
                 return base_name(text_of(rep, &rep->records[*at]));
         snprintf(path, sizeof(path), "/proc/%d/comm", r->child_pid);
         if (r->child_pid > 1 && (f = fopen(path, "r"))) {
@@ -325,64 +245,29 @@ static bool creates_fd(const struct fl_record *r)
                 r->call == FL_CALL_ACCEPT || r->call == FL_CALL_ACCEPT4);
 }
 
-static uint64_t thread_key(const struct fl_record *r)
-{
-        return (uint64_t)(uint32_t)r->pid << 32 | (uint32_t)r->tid;
-}
-
-/* The parent's side: which exec/spawn each survivor record belongs to, and whether the new image
- * recorded itself (then its own records are the report) or not (then the parent's are). */
-static void note_group(struct report *rep, size_t i)
-{
-        const struct fl_record *r = &rep->records[i];
-        size_t *open;
-
-        if (r->call == FL_CALL_INHERIT && r->aux == FL_AUDIT_ARGV) {
-                *map_slot(&rep->open_group, thread_key(r), 1) = i + 1;
-                *map_slot(r->fd2 == FL_CALL_EXEC ? &rep->last_exec : &rep->last_spawn,
-                          (uint64_t)r->pid, 1) = i + 1;
-        } else if (r->call == FL_CALL_INHERIT && r->aux == FL_AUDIT_PARENT) {
-                if ((open = map_slot(&rep->open_group, thread_key(r), 0)))
-                        rep->group_of[i] = (uint32_t)*open;
-        } else if (r->call == FL_CALL_EXEC && r->result < 0) {
-                if ((open = map_slot(&rep->open_group, thread_key(r), 0)) && *open)
-                        rep->group_state[*open - 1] = 2;
-        } else if (r->call == FL_CALL_START) {
-                size_t *g = map_slot(&rep->last_exec, (uint64_t)r->pid, 0);
-                size_t *sp = map_slot(&rep->last_spawn, (uint64_t)r->child_pid, 0);
-
-                if (g && *g && rep->group_state[*g - 1] == 0)
-                        rep->group_state[*g - 1] = 1;
-                else if (sp && *sp && rep->group_state[*sp - 1] == 0)
-                        rep->group_state[*sp - 1] = 1;
-        }
-}
-
 static void note_record(struct report *rep, size_t i)
 {
         const struct fl_record *r = &rep->records[i];
 
-        note_group(rep, i);
-
         if (r->call == FL_CALL_START && r->pid > 0) {
-                size_t *before = map_slot(&rep->programs, (uint64_t)r->pid, 0);
+                size_t *before = idmap_slot(&rep->programs, (uint64_t)r->pid, 0);
 
                 rep->previous[i] = before ? (uint32_t)*before + 1 : 0;
-                *map_slot(&rep->programs, (uint64_t)r->pid, 1) = i;
+                *idmap_slot(&rep->programs, (uint64_t)r->pid, 1) = i;
                 rep->images++;
         } else if ((r->call == FL_CALL_FORK || r->call == FL_CALL_VFORK ||
                     r->call == FL_CALL_CLONE) &&
                    r->result > 0) {
                 /* A fork child runs its parent's program until it execs. */
-                size_t *parent = map_slot(&rep->programs, (uint64_t)r->pid, 0);
+                size_t *parent = idmap_slot(&rep->programs, (uint64_t)r->pid, 0);
 
                 if (parent)
-                        *map_slot(&rep->programs, (uint64_t)r->result, 1) = *parent;
-                *map_slot(&rep->parents, (uint64_t)r->result, 1) = (size_t)r->pid;
+                        *idmap_slot(&rep->programs, (uint64_t)r->result, 1) = *parent;
+                *idmap_slot(&rep->parents, (uint64_t)r->result, 1) = (size_t)r->pid;
         } else if (creates_fd(r)) {
-                *map_slot(&rep->origins, r->ino, 1) = i;
+                *idmap_slot(&rep->origins, r->ino, 1) = i;
                 if (r->call == FL_CALL_SOCKETPAIR && r->aux != 0)
-                        *map_slot(&rep->origins, (uint64_t)(uint32_t)r->aux, 1) = i;
+                        *idmap_slot(&rep->origins, (uint64_t)(uint32_t)r->aux, 1) = i;
         }
 }
 
@@ -396,7 +281,7 @@ static bool held_by_caller(const struct report *rep, uint64_t ino)
 
 static void report_fd(struct report *rep, const struct fl_record *r, int32_t *last_leaking_pid)
 {
-        size_t *at = r->ino ? map_slot(&rep->origins, r->ino, 0) : NULL;
+        size_t *at = r->ino ? idmap_slot(&rep->origins, r->ino, 0) : NULL;
         const struct fl_record *origin = at ? &rep->records[*at] : NULL;
         bool held = !origin && r->decision == FL_DEC_LEAK && held_by_caller(rep, r->ino);
 
@@ -412,7 +297,7 @@ static void report_fd(struct report *rep, const struct fl_record *r, int32_t *la
         }
         if (rep->o->json)
                 print_json(rep, r, origin, held);
-        else if (r->decision == FL_DEC_LEAK || rep->o->verbose)
+        else if (!rep->o->tree && (r->decision == FL_DEC_LEAK || rep->o->verbose))
                 print_text(rep, r, origin, held);
 }
 
@@ -420,7 +305,7 @@ static void report_parent_view(struct report *rep, const struct fl_record *r,
                                int32_t *last_leaking_pid)
 {
         struct fl_record copy = *r;
-        size_t *parent = map_slot(&rep->parents, (uint64_t)r->pid, 0);
+        size_t *parent = idmap_slot(&rep->parents, (uint64_t)r->pid, 0);
 
         copy.child_pid = parent ? (int32_t)*parent : 0;
         rep->group_of[rep->count] = rep->group_of[r - rep->records];
@@ -474,45 +359,45 @@ static void summary(struct report *rep, int status, bool ran)
                     (unsigned long long)(st->overwritten + st->lost));
 }
 
-static void map_free(struct map *m)
-{
-        free(m->keys);
-        free(m->values);
-}
-
 static void report_free(struct report *rep)
 {
-        struct map *maps[] = {&rep->programs,   &rep->origins,   &rep->parents,
-                              &rep->open_group, &rep->last_exec, &rep->last_spawn};
+        struct idmap *maps[] = {&rep->programs, &rep->origins, &rep->parents};
 
         for (size_t i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
-                map_free(maps[i]);
+                idmap_free(maps[i]);
         for (size_t i = 0; rep->texts && i < rep->count; i++) /* [count]: a borrowed copy */
                 free(rep->texts[i]);
         free(rep->texts);
         free(rep->group_of);
-        free(rep->group_state);
+        free(rep->view);
         free(rep->previous);
         free(rep->records);
         if (rep->reader)
                 fl_ring_reader_close(rep->reader);
 }
 
+static void print_tree(const struct report *rep)
+{
+        struct tree_input in = {rep->records, rep->count,       rep->texts,
+                                rep->self,    rep->o->held_ino, rep->o->held_count};
+
+        tree_print(rep->o->out, &in);
+        fputc('\n', rep->o->out);
+}
+
 static int report_records(struct report *rep, int status, bool ran)
 {
         int32_t last_leaking_pid = 0;
 
-        map_init(&rep->programs, rep->count / 4 + 16);
-        map_init(&rep->origins, rep->count + 16);
-        map_init(&rep->parents, rep->count / 4 + 16);
-        map_init(&rep->open_group, rep->count / 4 + 16);
-        map_init(&rep->last_exec, rep->count / 4 + 16);
-        map_init(&rep->last_spawn, rep->count / 4 + 16);
+        idmap_init(&rep->programs, rep->count / 4 + 16);
+        idmap_init(&rep->origins, rep->count + 16);
+        idmap_init(&rep->parents, rep->count / 4 + 16);
         rep->group_of = calloc(rep->count + 1, sizeof(*rep->group_of));
-        rep->group_state = calloc(rep->count + 1, 1);
+        rep->view = calloc(rep->count + 1, 1);
         rep->previous = calloc(rep->count + 1, sizeof(*rep->previous));
-        if (!rep->group_of || !rep->previous || !rep->group_state || assemble_texts(rep) < 0)
+        if (!rep->group_of || !rep->previous || !rep->view || assemble_texts(rep) < 0)
                 return 2;
+        views_resolve(rep->records, rep->count, rep->view, rep->group_of);
         for (size_t i = 0; i < rep->count; i++) {
                 const struct fl_record *r = &rep->records[i];
 
@@ -523,9 +408,10 @@ static int report_records(struct report *rep, int status, bool ran)
         /* Images that kept no record (a server that dropped privileges cannot open the ring; a
          * static binary never loads the library): the parent's view at exec stands in. */
         for (size_t i = 0; i < rep->count; i++)
-                if (rep->group_of[i] && rep->group_state[rep->group_of[i] - 1] == 0 &&
-                    rep->records[rep->group_of[i] - 1].fd2 == FL_CALL_EXEC)
+                if (rep->view[i] == NAMES_VIEW_PARENT_ONLY)
                         report_parent_view(rep, &rep->records[i], &last_leaking_pid);
+        if (rep->o->tree)
+                print_tree(rep);
         summary(rep, status, ran);
         fflush(rep->o->out);
         if (rep->leaks)

@@ -143,6 +143,21 @@ static int by_time(const void *a, const void *b)
         return x->ts_ns < y->ts_ns ? -1 : x->ts_ns > y->ts_ns;
 }
 
+/* The children the tree's drop records created are in the tree too, whatever the order of the
+ * records: a forked child often starts (and records) before its parent's fork record. */
+static void grow_tree(struct pidset *tree, const struct list *drop)
+{
+        bool grew = true;
+
+        while (grew) {
+                grew = false;
+                for (size_t k = 0; k < drop->n; k++)
+                        if (child_of(&drop->r[k]) && pidset_has(tree, drop->r[k].pid, 0) &&
+                            !pidset_has(tree, child_of(&drop->r[k]), 0))
+                                grew = pidset_has(tree, child_of(&drop->r[k]), 1) >= 0;
+        }
+}
+
 /* The main ring keeps its own order; drop records (sorted by time) go in before the first main
  * record that is later than them. Drop records of pids outside the tree are left out. */
 static int merge(struct rings *rs, struct list *main, struct list *drop)
@@ -158,7 +173,9 @@ static int merge(struct rings *rs, struct list *main, struct list *drop)
                 if (child_of(&main->r[k]))
                         pidset_has(&tree, child_of(&main->r[k]), 1);
         }
-        qsort(drop->r, drop->n, sizeof(*drop->r), by_time);
+        if (drop->n) /* qsort wants a non-null array even for none */
+                qsort(drop->r, drop->n, sizeof(*drop->r), by_time);
+        grow_tree(&tree, drop);
         while (i < main->n || j < drop->n) {
                 if (j == drop->n || (i < main->n && main->r[i].ts_ns <= drop->r[j].ts_ns)) {
                         if (push(&out, &main->r[i++]) < 0)
@@ -169,8 +186,6 @@ static int merge(struct rings *rs, struct list *main, struct list *drop)
 
                 if (!pidset_has(&tree, r->pid, 0))
                         continue;
-                if (child_of(r))
-                        pidset_has(&tree, child_of(r), 1);
                 rs->drop_records++;
                 if (push(&out, r) < 0)
                         goto fail;
