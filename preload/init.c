@@ -24,6 +24,7 @@ extern char **environ;
 static struct fl_shim process = {
     .config = {.mode = FL_MODE_ENFORCE, .profile = FL_PROFILE_CLOEXEC},
     .sys = &fl_real_sys,
+    .note_ino = fl_audit_note_ino,
 };
 static _Atomic int state = NOT_STARTED;
 static __thread int starting_here;

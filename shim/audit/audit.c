@@ -14,7 +14,7 @@
 #include "inherit.h"
 #include "ring_reader.h"
 #include "safecopy.h"
-#include "text_record.h"
+#include "text_decide.h"
 
 struct dirent64_head {
         uint64_t ino;

@@ -62,22 +62,22 @@ int fl_ring_reader_open(struct fl_ring_reader *r, const char *path, char *err, s
         if (fd < 0)
                 return fail(err, errlen, path, "cannot open: ", fl_ring_errname(errno));
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-                close(fd);
+                fl_ring_close_fd(fd);
                 return fail(err, errlen, path, "not a regular file", "");
         }
         memset(&hdr, 0, sizeof(hdr));
         if (st.st_size > 0 &&
             pread(fd, &hdr, st.st_size < (off_t)sizeof(hdr) ? (size_t)st.st_size : sizeof(hdr), 0) <
                 0) {
-                close(fd);
+                fl_ring_close_fd(fd);
                 return fail(err, errlen, path, "cannot read the header: ", fl_ring_errname(errno));
         }
         if (fl_ring_header_check(&hdr, (uint64_t)st.st_size, why, sizeof(why)) < 0) {
-                close(fd);
+                fl_ring_close_fd(fd);
                 return fail(err, errlen, path, why, "");
         }
         map = mmap(NULL, (size_t)hdr.size, PROT_READ, MAP_SHARED, fd, 0);
-        close(fd);
+        fl_ring_close_fd(fd);
         if (map == MAP_FAILED)
                 return fail(err, errlen, path, "cannot map: ", fl_ring_errname(errno));
         bind(r, map, (size_t)hdr.size, &hdr);
