@@ -7,7 +7,7 @@
 
 #include "atfork.h"
 #include "audit.h"
-#include "audit_env.h"
+#include "carry.h"
 #include "cmds.h"
 #include "forklock.h"
 #include "ids.h"
@@ -61,7 +61,7 @@ static void read_environment(void)
         /* Every new image carries the library on through exec (the audit runs in the
          * constructor below). */
         if (!secure)
-                fl_audit_env_save(environ);
+                fl_carry_save(environ);
 }
 
 static void start(void)

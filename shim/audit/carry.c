@@ -194,10 +194,11 @@ static char *write_trimmed(char *out, size_t size)
 char *const *fl_carry_complete(char *const envp[], const struct fl_carry *plan, char **room)
 {
         size_t used, text_words = (plan->preload_text + sizeof(char *) - 1) / sizeof(char *);
-        char *trimmed = (char *)(room + plan->words - text_words);
+        char *trimmed;
 
         if (plan->words == 0 || !room)
                 return envp;
+        trimmed = (char *)(room + plan->words - text_words);
         for (used = 0; used < plan->envp_len; used++)
                 room[used] = envp[used];
         for (size_t i = 0; i < nsaved; i++) {
