@@ -27,6 +27,11 @@ SANRT     = $(shell $(CC) -print-file-name=libtsan.so)
 RUNNERSAN = -fno-sanitize=all
 TSAN_OPTIONS ?= die_after_fork=0 halt_on_error=1 report_signal_unsafe=0 suppressions=$(abspath tests/tsan.supp)
 export TSAN_OPTIONS
+else ifeq ($(SAN),fuzz)
+# scripts/fuzz: the archives with libFuzzer's coverage (CC=clang-14), linked into its fuzzers.
+BUILD    ?= build-fuzz
+SANFLAGS  = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+SANRT     =
 else
 BUILD    ?= build
 SANFLAGS  =
@@ -198,6 +203,7 @@ $(BUILD)/bench/%: tests/bench/%.c $(SHIM_LIBS)
 
 # The fuzzers' build (scripts/fuzz): the same archives, compiled by clang with libFuzzer's coverage.
 fuzz-libs: $(SHIM_LIBS) $(TOOLS_LIB)
+	@echo $(TOOLS_LIB) $(SHIM_LIBS) >$(BUILD)/fuzz-libs
 
 # Test binaries find what they run through these variables.
 TESTENV = FL_BUILD=$(abspath $(BUILD)) FL_SRC=$(abspath .) FL_SANRT=$(SANRT) FL_SAN=$(SAN)
@@ -275,4 +281,4 @@ demo:
 	scripts/demo
 
 clean:
-	rm -rf build build-asan build-tsan build-aarch64
+	rm -rf build build-asan build-tsan build-fuzz build-aarch64
