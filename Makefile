@@ -27,29 +27,57 @@ SANRT     = $(shell $(CC) -print-file-name=libtsan.so)
 RUNNERSAN = -fno-sanitize=all
 TSAN_OPTIONS ?= die_after_fork=0 halt_on_error=1 report_signal_unsafe=0 suppressions=$(abspath tests/tsan.supp)
 export TSAN_OPTIONS
+else ifeq ($(SAN),fuzz)
+# scripts/fuzz: the archives with libFuzzer's coverage (CC=clang-14), linked into its fuzzers.
+BUILD    ?= build-fuzz
+SANFLAGS  = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
+SANRT     =
 else
 BUILD    ?= build
 SANFLAGS  =
 SANRT     =
 endif
 
-SHIM_LAYERS = util ring core lock fd go audit
+# The layers, lowest first, and what each may use (ARCHITECTURE.md). The build enforces it: a layer
+# compiles with only its own and its dependencies' include paths, and `make lint` checks the
+# archives' symbols (scripts/check-layers).
+SHIM_LAYERS = util ring core lock go fd audit
+LAYER_DEPS_util  =
+LAYER_DEPS_ring  = util
+LAYER_DEPS_core  = util ring
+LAYER_DEPS_lock  = util ring core
+LAYER_DEPS_go    = util ring core
+LAYER_DEPS_fd    = util ring core lock go
+LAYER_DEPS_audit = util ring core lock go fd
 SHIM_INC = $(addprefix -Ishim/,$(SHIM_LAYERS))
 SHIM_SRC = $(foreach l,$(SHIM_LAYERS),$(wildcard shim/$(l)/*.c))
+layer_inc = $(addprefix -Ishim/,$(LAYER_DEPS_$(1)) $(1))
 
 WARN     = -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
 CFLAGS  ?= -O2 -g
-ALLCFLAGS = -std=gnu11 -D_GNU_SOURCE -fPIC -fvisibility=hidden -ftls-model=initial-exec $(WARN) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $(SHIM_INC)
-TESTCFLAGS = -std=gnu11 -D_GNU_SOURCE -fPIC $(WARN) -Wno-missing-prototypes $(CFLAGS) $(SANFLAGS) $(SHIM_INC) -Itests/lib
+# INC is the include path of what is compiled: a shim layer's own (below), everything else's all.
+INC      = $(SHIM_INC) -Itools/lib
+BASECFLAGS = -std=gnu11 -D_GNU_SOURCE -fPIC -MMD -MP
+ALLCFLAGS = $(BASECFLAGS) -fvisibility=hidden -ftls-model=initial-exec $(WARN) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $(INC)
+TESTCFLAGS = $(BASECFLAGS) $(WARN) -Wno-missing-prototypes $(CFLAGS) $(SANFLAGS) $(SHIM_INC) -Itools/lib -Itests/lib
 RUNNERSAN ?= $(SANFLAGS)
 
+$(foreach l,$(SHIM_LAYERS),$(eval $(BUILD)/obj/shim/$(l)/%.o $(BUILD)/obj-test/shim/$(l)/%.o $(BUILD)/obj-runner/shim/$(l)/%.o: INC = $(call layer_inc,$(l))))
+
+# One archive per layer (libfl-util.a ... libfl-audit.a) and one for the tools' library; the
+# library, the tools, the tests, the benches and the fuzzers link these. Highest layer first, so
+# that a single pass resolves every reference downwards.
+layer_lib   = $(BUILD)/libfl-$(1).a
+SHIM_LIBS   = $(foreach l,$(call reverse,$(SHIM_LAYERS)),$(call layer_lib,$(l)))
+reverse     = $(if $(1),$(call reverse,$(wordlist 2,$(words $(1)),$(1))) $(firstword $(1)))
+TOOLS_LIB   = $(BUILD)/libfl-tools.a
 SHIM_OBJ    = $(patsubst %.c,$(BUILD)/obj/%.o,$(SHIM_SRC))
 PRELOAD_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard preload/*.c)) \
               $(patsubst %.S,$(BUILD)/obj/%.o,$(wildcard preload/*.S))
 ifeq ($(SAN),tsan)
-RUNNER_SHIM_OBJ = $(patsubst %.c,$(BUILD)/obj-runner/%.o,$(SHIM_SRC))
+RUNNER_LIBS = $(foreach l,$(call reverse,$(SHIM_LAYERS)),$(BUILD)/runner/libfl-$(l).a)
 else
-RUNNER_SHIM_OBJ = $(SHIM_OBJ)
+RUNNER_LIBS = $(SHIM_LIBS)
 endif
 TOOLLIB_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/lib/*.c))
 TESTLIB_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/lib/*.c))
@@ -76,35 +104,48 @@ else
 ALL_TESTS     = $(UNIT_TESTS) $(PRELOAD_TESTS) $(E2E_TESTS)
 endif
 
-.PHONY: all deps check check-suites check-unit check-asan check-tsan bench bench-compare fuzz golden lint format install uninstall clean demo
+.PHONY: fuzz-libs all deps check check-suites check-unit check-asan check-tsan bench bench-compare fuzz golden lint format install uninstall clean demo
 .DELETE_ON_ERROR:
 .SECONDARY:
 
 all: $(LIB) $(TOOLS)
 
-HEADERS = $(wildcard shim/*/*.h preload/*.h tools/lib/*.h tools/lib/*.c tests/lib/*.h)
+# Every object's header dependencies come from the compiler (-MMD -MP): the .d files beside them.
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 
-$(BUILD)/obj/tests/%.o: tests/%.c $(HEADERS)
+$(BUILD)/obj/preload/%.o $(BUILD)/obj-test/preload/%.o: INC = $(SHIM_INC)
+
+$(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(TESTCFLAGS) $(RUNNERSAN) -c $< -o $@
 
-$(BUILD)/obj/%.o: %.c $(HEADERS)
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(ALLCFLAGS) -c $< -o $@
 
-$(BUILD)/obj/%.o: %.S preload/vfork.h
+$(BUILD)/obj/%.o: %.S
 	@mkdir -p $(dir $@)
 	@echo "  AS      $<"
 	@$(CC) $(ALLCFLAGS) -c $< -o $@
 
-$(LIB): $(SHIM_OBJ) $(PRELOAD_OBJ) preload/libforklock.map
+$(BUILD)/libfl-%.a:
+	@echo "  AR      $@"
+	@rm -f $@
+	@ar rcs $@ $^
+
+$(foreach l,$(SHIM_LAYERS),$(eval $(call layer_lib,$(l)): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard shim/$(l)/*.c))))
+$(TOOLS_LIB): $(TOOLLIB_OBJ)
+
+# The library takes every object of every layer, referenced or not (--whole-archive), as it did
+# when it was linked from the objects.
+$(LIB): $(PRELOAD_OBJ) $(SHIM_LIBS) preload/libforklock.map
 	@echo "  LD      $@"
 	@$(CC) -shared $(SANFLAGS) $(LDFLAGS) -Wl,--version-script=preload/libforklock.map -Wl,-z,now \
-	      -o $@ $(SHIM_OBJ) $(PRELOAD_OBJ) -ldl -lpthread
+	      -o $@ $(PRELOAD_OBJ) -Wl,--whole-archive $(SHIM_LIBS) -Wl,--no-whole-archive -ldl -lpthread
 
-$(BUILD)/obj-test/%.o: %.c $(HEADERS)
+$(BUILD)/obj-test/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (test build)"
 	@$(CC) $(ALLCFLAGS) -DFL_TEST_BUILD -c $< -o $@
@@ -114,11 +155,11 @@ $(TESTLIB): $(TESTLIB_LINK_OBJ) preload/libforklock.map
 	@$(CC) -shared $(SANFLAGS) $(LDFLAGS) -Wl,--version-script=preload/libforklock.map -Wl,-z,now \
 	      -o $@ $(TESTLIB_LINK_OBJ) -ldl -lpthread
 
-$(BUILD)/forklock-%: $(BUILD)/obj/tools/%.o $(TOOLLIB_OBJ) $(SHIM_OBJ)
+$(BUILD)/forklock-%: $(BUILD)/obj/tools/%.o $(TOOLS_LIB) $(SHIM_LIBS)
 	@echo "  LD      $@"
 	@$(CC) $(SANFLAGS) $(LDFLAGS) -o $@ $^ -lpthread
 
-$(BUILD)/fixtures/%: tests/fixtures/%.c $(wildcard tests/fixtures/*.h)
+$(BUILD)/fixtures/%: tests/fixtures/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@"
 	@$(CC) $(TESTCFLAGS) -o $@ $< -lpthread
@@ -129,29 +170,40 @@ $(BUILD)/fixtures/%.so: tests/fixtures/%.c
 	@$(CC) $(TESTCFLAGS) -shared -o $@ $<
 
 # Unit suites link the shim; the others only drive programs and need the test helpers.
-$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(TESTLIB_OBJ) $(SHIM_OBJ)
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(TESTLIB_OBJ) $(TOOLS_LIB) $(SHIM_LIBS)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(SANFLAGS) -o $@ $^ -lcriterion -lpthread
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TESTLIB_OBJ) $(RUNNER_SHIM_OBJ)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TESTLIB_OBJ) $(TOOLS_LIB) $(RUNNER_LIBS)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(RUNNERSAN) -o $@ $^ -lcriterion -lpthread
 
 # The shim as the runners link it: uninstrumented in the TSan build (see SAN=tsan above).
-$(BUILD)/obj-runner/%.o: %.c $(HEADERS)
+$(BUILD)/obj-runner/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $< (runner)"
 	@$(CC) $(ALLCFLAGS) $(RUNNERSAN) -c $< -o $@
+
+$(foreach l,$(SHIM_LAYERS),$(eval $(BUILD)/runner/libfl-$(l).a: $(patsubst %.c,$(BUILD)/obj-runner/%.o,$(wildcard shim/$(l)/*.c))))
+$(BUILD)/runner/libfl-%.a:
+	@mkdir -p $(dir $@)
+	@echo "  AR      $@"
+	@rm -f $@
+	@ar rcs $@ $^
 
 $(BUILD)/bench/%_preload.so: tests/bench/%_preload.c
 	@mkdir -p $(dir $@)
 	$(CC) $(TESTCFLAGS) -O2 -shared -o $@ $<
 
-$(BUILD)/bench/%: tests/bench/%.c $(SHIM_OBJ)
+$(BUILD)/bench/%: tests/bench/%.c $(SHIM_LIBS)
 	@mkdir -p $(dir $@)
 	$(CC) $(TESTCFLAGS) -O2 -o $@ $^ -lpthread
+
+# The fuzzers' build (scripts/fuzz): the same archives, compiled by clang with libFuzzer's coverage.
+fuzz-libs: $(SHIM_LIBS) $(TOOLS_LIB)
+	@echo $(TOOLS_LIB) $(SHIM_LIBS) >$(BUILD)/fuzz-libs
 
 # Test binaries find what they run through these variables.
 TESTENV = FL_BUILD=$(abspath $(BUILD)) FL_SRC=$(abspath .) FL_SANRT=$(SANRT) FL_SAN=$(SAN)
@@ -186,7 +238,11 @@ bench-compare:
 fuzz: all $(FIXTURES)
 	@$(TESTENV) scripts/fuzz
 
-lint:
+# The core reaches the kernel through struct fl_sys or raw syscalls, never through a name the
+# library exports; and each layer uses only the layers below it.
+lint: $(LIB) $(SHIM_LIBS)
+	scripts/check-core-symbols $(LIB) $(SHIM_OBJ)
+	CC=$(CC) scripts/check-layers $(BUILD) $(foreach l,$(SHIM_LAYERS),'$(l):$(LAYER_DEPS_$(l))') -- $(PRELOAD_OBJ)
 	cppcheck --error-exitcode=1 --enable=warning,performance,portability --inline-suppr \
 	         --suppressions-list=.cppcheck-suppressions -q -D_GNU_SOURCE $(SHIM_INC) shim preload tools
 	clang-tidy --quiet $(SHIM_SRC) $(wildcard preload/*.c) -- -std=gnu11 -D_GNU_SOURCE $(SHIM_INC)
@@ -232,4 +288,4 @@ demo:
 	scripts/demo
 
 clean:
-	rm -rf build build-asan build-tsan build-aarch64
+	rm -rf build build-asan build-tsan build-fuzz build-aarch64

@@ -10,7 +10,7 @@
 
 #include "atfork.h"
 #include "audit.h"
-#include "audit_env.h"
+#include "carry.h"
 #include "env_room.h"
 #include "ids.h"
 #include "image.h"
@@ -38,7 +38,7 @@ static size_t env_plan(char *const envp[], struct fl_carry *plan)
                 plan->words = 0;
                 return 0;
         }
-        return fl_audit_env_plan(envp, plan);
+        return fl_carry_plan(envp, plan);
 }
 
 static char **env_room_take(const struct fl_carry *plan, char **stack)
@@ -61,7 +61,7 @@ static void env_room_release(const struct env_room *r)
                                : 1];                                                               \
         name.room = env_room_take(&name.plan, name##_stack)
 
-/* The parent's side of the audit, and the library carried on in envp (shim/audit/audit_env.h). */
+/* The parent's side of the audit, and the library carried on in envp (shim/audit/carry.h). */
 static char *const *audit_exec(enum fl_call call, const char *program, char *const argv[],
                                char *const envp[], const struct env_room *room)
 {
@@ -71,7 +71,7 @@ static char *const *audit_exec(enum fl_call call, const char *program, char *con
             !fl_vector_readable(envp))
                 return envp;
         fl_audit_exec(shim, call, program, argv, envp);
-        return room && room->room ? fl_audit_env_complete(envp, &room->plan, room->room) : envp;
+        return room && room->room ? fl_carry_complete(envp, &room->plan, room->room) : envp;
 }
 
 static int missing(void)

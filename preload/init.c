@@ -7,7 +7,7 @@
 
 #include "atfork.h"
 #include "audit.h"
-#include "audit_env.h"
+#include "carry.h"
 #include "cmds.h"
 #include "forklock.h"
 #include "ids.h"
@@ -24,6 +24,7 @@ extern char **environ;
 static struct fl_shim process = {
     .config = {.mode = FL_MODE_ENFORCE, .profile = FL_PROFILE_CLOEXEC},
     .sys = &fl_real_sys,
+    .note_ino = fl_audit_note_ino,
 };
 static _Atomic int state = NOT_STARTED;
 static __thread int starting_here;
@@ -60,7 +61,7 @@ static void read_environment(void)
         /* Every new image carries the library on through exec (the audit runs in the
          * constructor below). */
         if (!secure)
-                fl_audit_env_save(environ);
+                fl_carry_save(environ);
 }
 
 static void start(void)

@@ -24,21 +24,13 @@
 #ifndef FL_AUDIT_H
 #define FL_AUDIT_H
 
+#include <spawn.h>
+
+#include "fd_list.h"
 #include "ring.h"
 #include "shim.h"
 
 enum fl_audit_view { FL_AUDIT_CHILD = 1, FL_AUDIT_PARENT = 2, FL_AUDIT_ARGV = 3 };
-
-/* Without /proc, fds are found by fcntl(F_GETFD) below this. */
-#define FL_AUDIT_SCAN_MAX 1024
-
-typedef void (*fl_audit_fd_fn)(int fd, void *ctx);
-
-/* Calls each(fd, ctx) (each may be NULL: just count) for every fd >= 3 open now, however many,
- * ascending: streamed from /proc/self/fd in chunks (one fd opened for the listing and closed,
- * never passed to each), or, without /proc, fcntl(F_GETFD) over [3, FL_AUDIT_SCAN_MAX). Bounded
- * stack, no malloc. Returns how many. */
-int fl_audit_each_fd(fl_audit_fd_fn each, void *ctx);
 
 /* The constructor's audit. ring: the process's ring (read for the parent's records). */
 void fl_audit_start(struct fl_shim *shim, const struct fl_ring *ring, char *const envp[],
@@ -46,11 +38,11 @@ void fl_audit_start(struct fl_shim *shim, const struct fl_ring *ring, char *cons
 
 /* The parent's side, before exec (call FL_CALL_EXEC) or spawn (FL_CALL_POSIX_SPAWN, SYSTEM,
  * POPEN). argv may be NULL (popen: program is then the command). */
-/* posix_spawn: the dup2 targets of its file actions, after fl_audit_exec. */
-void fl_audit_spawn_dup2s(struct fl_shim *shim, const void *actions);
-
 void fl_audit_exec(struct fl_shim *shim, enum fl_call call, const char *program, char *const argv[],
                    char *const envp[]);
+
+/* posix_spawn: the dup2 targets of its file actions, after fl_audit_exec. */
+void fl_audit_spawn_dup2s(struct fl_shim *shim, const posix_spawn_file_actions_t *actions);
 
 /* Fills record->ino for calls that create fds (socket, socketpair, accept): the audit finds the
  * origin of an inherited fd by inode. socketpair's second end's inode goes in aux (low 32 bits).

@@ -12,7 +12,7 @@ static struct {
         int fd, newfd;
 } slots[FL_SPAWN_ACTIONS_MAX];
 
-void fl_spawn_actions_note_dup2(const void *actions, int fd, int newfd)
+void fl_spawn_actions_note_dup2(const posix_spawn_file_actions_t *actions, int fd, int newfd)
 {
         for (int i = 0; i < FL_SPAWN_ACTIONS_MAX; i++) {
                 uintptr_t free_slot = 0;
@@ -26,7 +26,7 @@ void fl_spawn_actions_note_dup2(const void *actions, int fd, int newfd)
         }
 }
 
-void fl_spawn_actions_forget(const void *actions)
+void fl_spawn_actions_forget(const posix_spawn_file_actions_t *actions)
 {
         for (int i = 0; i < FL_SPAWN_ACTIONS_MAX; i++) {
                 uintptr_t mine = (uintptr_t)actions;
@@ -35,7 +35,8 @@ void fl_spawn_actions_forget(const void *actions)
         }
 }
 
-int fl_spawn_actions_dup2s(const void *actions, struct fl_spawn_dup2 *out, int max)
+int fl_spawn_actions_dup2s(const posix_spawn_file_actions_t *actions, struct fl_spawn_dup2 *out,
+                           int max)
 {
         int n = 0;
 

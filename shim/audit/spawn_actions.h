@@ -4,6 +4,8 @@
 #ifndef FL_SPAWN_ACTIONS_H
 #define FL_SPAWN_ACTIONS_H
 
+#include <spawn.h>
+
 #define FL_SPAWN_ACTIONS_MAX 256
 
 struct fl_spawn_dup2 {
@@ -11,10 +13,11 @@ struct fl_spawn_dup2 {
         int newfd;
 };
 
-void fl_spawn_actions_note_dup2(const void *actions, int fd, int newfd);
+void fl_spawn_actions_note_dup2(const posix_spawn_file_actions_t *actions, int fd, int newfd);
 /* posix_spawn_file_actions_init/destroy: the object's address may be reused for new actions. */
-void fl_spawn_actions_forget(const void *actions);
+void fl_spawn_actions_forget(const posix_spawn_file_actions_t *actions);
 /* The dup2s noted for actions, up to max; returns how many. */
-int fl_spawn_actions_dup2s(const void *actions, struct fl_spawn_dup2 *out, int max);
+int fl_spawn_actions_dup2s(const posix_spawn_file_actions_t *actions, struct fl_spawn_dup2 *out,
+                           int max);
 
 #endif

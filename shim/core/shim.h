@@ -22,6 +22,9 @@ struct fl_shim {
         _Atomic unsigned long decisions[FL_DEC_COUNT];
         /* Receives every decision; fills pid/tid and stores it. NULL records nothing. */
         void (*emit)(struct fl_record *record);
+        /* Audit mode only, before emit: the audit report finds a leaked fd's origin by inode, so
+         * the audit layer fills record->ino here (fl_audit_note_ino). NULL notes nothing. */
+        void (*note_ino)(const struct fl_shim *shim, struct fl_record *record);
         /* The rest of the surface (fcntl.c, dup.c, goprofile.c). */
         atomic_bool dupfd_cloexec_refused; /* F_DUPFD_CLOEXEC refused: dup/F_DUPFD fall back */
         _Atomic int go_backlog;            /* listenerBacklog(), computed once; 0 = not yet */
@@ -61,5 +64,10 @@ static inline bool fl_failure_is_forklocks(enum fl_decision path)
 /* Counts the decision and hands the record to emit. Returns the record's ring seq when emit
  * stored one in record->seq (fl_recorder_emit does), else 0. */
 uint64_t fl_shim_decide(struct fl_shim *shim, struct fl_record *record, enum fl_decision decision);
+
+/* Records one call's outcome: result, and errno as err when it failed (then decided
+ * FL_DEC_ERROR whatever decision says). errno is kept. Returns fl_shim_decide's seq. */
+uint64_t fl_shim_record(struct fl_shim *shim, struct fl_record *record, int result,
+                        enum fl_decision decision);
 
 #endif

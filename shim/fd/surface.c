@@ -10,14 +10,7 @@
 uint64_t fl_surface_record(struct fl_shim *shim, struct fl_record *record, int result,
                            enum fl_decision decision)
 {
-        int saved = errno;
-        uint64_t seq;
-
-        record->result = result;
-        record->err = result < 0 ? saved : 0;
-        seq = fl_shim_decide(shim, record, result < 0 ? FL_DEC_ERROR : decision);
-        errno = saved;
-        return seq;
+        return fl_shim_record(shim, record, result, decision);
 }
 
 static void note_created(int fd, const struct fl_record *record, uint64_t seq, int family)

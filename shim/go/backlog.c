@@ -1,7 +1,7 @@
 /* Go's listenerBacklog (net/sock_linux.go, Go 1.16 on): somaxconn, read once; SOMAXCONN (128) when
  * the file cannot be read, does not start with a number, reads 0, or overflows Go's dtoi (which
  * gives up at 0xFFFFFF); above 65535 it is capped to 65535 only on kernels before 4.1, where the
- * backlog was a uint16 (Go 1.14 capped it everywhere; DESIGN.md follows the newer rule). */
+ * backlog was a uint16 (Go 1.14 capped it everywhere; forklock follows the newer rule). */
 #include <stdatomic.h>
 
 #include "goprofile.h"

@@ -110,7 +110,7 @@ static int create_ring(struct fl_ring *ring, int fd, const char *path, uint32_t 
         map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         if (map == MAP_FAILED)
                 goto fail;
-        close(fd);
+        fl_ring_close_fd(fd);
         fl_ring_header_init(map, capacity, 0);
         __atomic_store_n(&((struct fl_ring_header *)map)->magic, FL_RING_MAGIC, __ATOMIC_RELEASE);
         fl_ring_bind(ring, map, capacity, len);
@@ -120,7 +120,7 @@ fail:;
         /* We made it with O_EXCL, so it is ours to remove; a process waiting to join it times
          * out and falls back to memory as we do. */
         unlink(path);
-        close(fd);
+        fl_ring_close_fd(fd);
         return refuse(path, "cannot size it: ", fl_ring_errname(err));
 }
 
@@ -179,11 +179,11 @@ static int join_ring(struct fl_ring *ring, const char *path, uid_t *owner)
                 return refuse(path, errno == ELOOP ? "it is a symbolic link" : "cannot open it: ",
                               errno == ELOOP ? "" : fl_ring_errname(errno));
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-                close(fd);
+                fl_ring_close_fd(fd);
                 return refuse(path, "not a regular file", "");
         }
         if (st.st_uid != geteuid()) {
-                close(fd);
+                fl_ring_close_fd(fd);
                 if (owner) {
                         *owner = st.st_uid;
                         return FL_RING_FOREIGN;
@@ -191,16 +191,16 @@ static int join_ring(struct fl_ring *ring, const char *path, uid_t *owner)
                 return refuse(path, "owned by uid ", fl_ring_utoa(st.st_uid, num));
         }
         if (st.st_mode & (S_IWGRP | S_IWOTH)) {
-                close(fd);
+                fl_ring_close_fd(fd);
                 return refuse(path, "writable by group or others", "");
         }
         if (read_header(fd, &st, &hdr) < 0 ||
             fl_ring_header_check(&hdr, (uint64_t)st.st_size, why, sizeof(why)) < 0) {
-                close(fd);
+                fl_ring_close_fd(fd);
                 return refuse(path, why, "");
         }
         map = mmap(NULL, (size_t)hdr.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        close(fd);
+        fl_ring_close_fd(fd);
         if (map == MAP_FAILED)
                 return refuse(path, "cannot map it: ", fl_ring_errname(errno));
         fl_ring_bind(ring, map, hdr.capacity, (size_t)hdr.size);

@@ -6,6 +6,16 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* The ring's own fds are closed by the kernel, not by close(): inside libforklock.so that name is
+ * forklock's wrapper, which would record the close and re-enter the shim while the constructor
+ * is still joining the ring. */
+static inline void fl_ring_close_fd(int fd)
+{
+        syscall(SYS_close, fd);
+}
 
 /* The seqlock's payload ordering. Normally: relaxed word accesses bracketed by a release fence
  * (writer, after taking the slot) and an acquire fence (reader, before re-checking the slot

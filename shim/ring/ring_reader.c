@@ -23,10 +23,10 @@ static int fail(char *err, size_t errlen, const char *what, const char *why, con
         return -1;
 }
 
-/* Binds to validated bytes. hdr_copy is the header as checked: the fields that size the slot
- * array come from it, not from the (possibly changing) bytes at base. */
-static void bind(struct fl_ring_reader *r, const void *base, size_t size,
-                 const struct fl_ring_header *hdr_copy)
+/* Points the reader at validated bytes. hdr_copy is the header as checked: the fields that size the
+ * slot array come from it, not from the (possibly changing) bytes at base. */
+static void point_at(struct fl_ring_reader *r, const void *base, size_t size,
+                     const struct fl_ring_header *hdr_copy)
 {
         r->base = base;
         r->size = size;
@@ -62,25 +62,25 @@ int fl_ring_reader_open(struct fl_ring_reader *r, const char *path, char *err, s
         if (fd < 0)
                 return fail(err, errlen, path, "cannot open: ", fl_ring_errname(errno));
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-                close(fd);
+                fl_ring_close_fd(fd);
                 return fail(err, errlen, path, "not a regular file", "");
         }
         memset(&hdr, 0, sizeof(hdr));
         if (st.st_size > 0 &&
             pread(fd, &hdr, st.st_size < (off_t)sizeof(hdr) ? (size_t)st.st_size : sizeof(hdr), 0) <
                 0) {
-                close(fd);
+                fl_ring_close_fd(fd);
                 return fail(err, errlen, path, "cannot read the header: ", fl_ring_errname(errno));
         }
         if (fl_ring_header_check(&hdr, (uint64_t)st.st_size, why, sizeof(why)) < 0) {
-                close(fd);
+                fl_ring_close_fd(fd);
                 return fail(err, errlen, path, why, "");
         }
         map = mmap(NULL, (size_t)hdr.size, PROT_READ, MAP_SHARED, fd, 0);
-        close(fd);
+        fl_ring_close_fd(fd);
         if (map == MAP_FAILED)
                 return fail(err, errlen, path, "cannot map: ", fl_ring_errname(errno));
-        bind(r, map, (size_t)hdr.size, &hdr);
+        point_at(r, map, (size_t)hdr.size, &hdr);
         r->mapped = 1;
         return first_pass(r, path, err, errlen);
 }
@@ -100,7 +100,7 @@ int fl_ring_reader_from_memory(struct fl_ring_reader *r, const void *buf, size_t
         if (!r->owned)
                 return fail(err, errlen, "ring", "out of memory", "");
         memcpy(r->owned, buf, len);
-        bind(r, r->owned, len, &hdr);
+        point_at(r, r->owned, len, &hdr);
         return first_pass(r, "ring", err, errlen);
 }
 
@@ -109,7 +109,7 @@ int fl_ring_reader_attach(struct fl_ring_reader *r, const struct fl_ring *ring)
         memset(r, 0, sizeof(*r));
         if (!ring->hdr)
                 return -1;
-        bind(r, ring->hdr, ring->map_len, ring->hdr);
+        point_at(r, ring->hdr, ring->map_len, ring->hdr);
         /* A ring of our own still gets a private capacity: the one we mapped it with. */
         r->capacity = ring->capacity;
         r->mask = ring->mask;

@@ -5,22 +5,18 @@
  *   (continuations only), pid/tid = the continued record's.
  * Readers (forklock audit, forklock dump) append the chunks in order; a chunk whose record was
  * overwritten is shown on its own. Without a ring (emit stores no seq) only the first chunk is
- * kept. */
+ * kept. This is the format, for readers and writer alike. */
 #ifndef FL_TEXT_RECORD_H
 #define FL_TEXT_RECORD_H
 
-#include <stddef.h>
 #include <stdint.h>
 
-#include "shim.h"
+#include "record.h"
 
 #define FL_TEXT_CHUNK (FL_RECORD_TEXT - 1)
 
-/* Decides record (text = text's first chunk) and writes the continuations. Returns its seq. */
-uint64_t fl_text_record_decide(struct fl_shim *shim, struct fl_record *record,
-                               enum fl_decision decision, const char *text);
-
-/* Readers: the chunk count a continuation announces, and the continued record's seq. */
+/* The continued record's seq (0: r is no continuation). The writer is fl_text_record_decide
+ * (text_decide.h). */
 static inline uint64_t fl_text_record_continues(const struct fl_record *r)
 {
         return r->call == FL_CALL_TEXT ? r->ino : 0;

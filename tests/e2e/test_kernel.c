@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../tools/lib/kernel_table.c"
+#include "kernel_table.h"
 
 #define OUTPUT_MAX 16384
 

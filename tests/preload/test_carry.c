@@ -123,7 +123,7 @@ Test(carry, only_the_entries_that_resolve)
         cr_expect(fl_remove_dir(dir) == 0);
 }
 
-/* Issue 12 item 11: 20,000 entries lacking the carried ones, from a thread with a 128 KiB stack. */
+/* 20,000 entries lacking the carried ones, from a thread with a 128 KiB stack. */
 static void expect_big_envp_completed(const char *mode)
 {
         carry(mode, "20000", audit_env);

@@ -1,4 +1,4 @@
-/* Process creation behaves as glibc's under forklock (issue 12): each case of proc_cases runs
+/* Process creation behaves as glibc's under forklock: each case of proc_cases runs
  * without and with the library and must print "ok"; a deadlock is a timeout (status -1). Then the
  * two stress runs of the fork lock's principles, a few seconds each, and the daemon()'s pid. */
 #include <criterion/criterion.h>

@@ -47,7 +47,8 @@ ParameterizedTest(struct shape *shape, stdfds, child_gets_the_stream, .timeout =
         cr_expect_eq(preloaded.status, 0);
 }
 
-/* The two real pipelines of issue 13: both set up the child's stdin with close(0); dup(). */
+/* Two real pipelines that broke under the go profile: both set up the child's stdin with close(0);
+ * dup(). */
 static void same_as_bare(const char *script)
 {
         const char *argv[] = {"/bin/sh", "-c", script, NULL};

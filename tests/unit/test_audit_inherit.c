@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "audit.h"
-#include "audit_env.h"
+#include "carry.h"
 #include "fdinfo.h"
 #include "inherit.h"
 
@@ -156,13 +156,13 @@ Test(audit, each_fd_has_no_cap)
 static char *const *complete(char *const envp[], char **room, size_t size)
 {
         struct fl_carry plan;
-        size_t words = fl_audit_env_plan(envp, &plan);
+        size_t words = fl_carry_plan(envp, &plan);
 
         cr_assert_leq(words, size);
-        return fl_audit_env_complete(envp, &plan, words ? room : NULL);
+        return fl_carry_complete(envp, &plan, words ? room : NULL);
 }
 
-Test(audit_env, completes_only_what_is_missing)
+Test(carry, completes_only_what_is_missing)
 {
         char *start[] = {"LD_PRELOAD=/bin/sh", "FORKLOCK_LOG=/r", "FORKLOCK_INHERIT=5", "HOME=/",
                          NULL};
@@ -172,10 +172,10 @@ Test(audit_env, completes_only_what_is_missing)
         struct fl_carry plan;
         char *const *out;
 
-        fl_audit_env_reset();
-        fl_audit_env_save(start);
-        cr_assert_eq(fl_audit_env_plan(start, &plan), 0, "nothing missing");
-        cr_assert_eq(fl_audit_env_plan(bare, &plan), 4);
+        fl_carry_reset();
+        fl_carry_save(start);
+        cr_assert_eq(fl_carry_plan(start, &plan), 0, "nothing missing");
+        cr_assert_eq(fl_carry_plan(bare, &plan), 4);
         out = complete(bare, room, 8);
         cr_expect_str_eq(out[0], "PATH=/bin");
         cr_expect_str_eq(out[1], "LD_PRELOAD=/bin/sh");
@@ -184,10 +184,10 @@ Test(audit_env, completes_only_what_is_missing)
         out = complete(own, room, 8);
         cr_expect_str_eq(out[0], "LD_PRELOAD=/other.so", "the program's own value is kept");
         cr_expect_str_eq(out[1], "FORKLOCK_LOG=/r");
-        fl_audit_env_reset();
+        fl_carry_reset();
 }
 
-Test(audit_env, only_the_preloaded_paths_that_resolve)
+Test(carry, only_the_preloaded_paths_that_resolve)
 {
         char *start[] = {"LD_PRELOAD=/bin/sh /nonexistent/libx.so:libasan.so.8",
                          "FORKLOCK_MODE=audit", NULL};
@@ -195,39 +195,39 @@ Test(audit_env, only_the_preloaded_paths_that_resolve)
         char *room[64];
         char *const *out;
 
-        fl_audit_env_reset();
-        fl_audit_env_save(start);
+        fl_carry_reset();
+        fl_carry_save(start);
         out = complete(bare, room, 64);
         cr_expect_str_eq(out[1], "LD_PRELOAD=/bin/sh libasan.so.8");
         cr_expect_str_eq(out[2], "FORKLOCK_MODE=audit");
         cr_expect_null(out[3]);
-        fl_audit_env_reset();
+        fl_carry_reset();
 }
 
-Test(audit_env, nothing_when_the_library_does_not_resolve)
+Test(carry, nothing_when_the_library_does_not_resolve)
 {
         char *start[] = {"LD_PRELOAD=/nonexistent/libforklock.so", "FORKLOCK_MODE=audit", NULL};
         char *bare[] = {"PATH=/bin", NULL};
         char *room[8];
         struct fl_carry plan;
 
-        fl_audit_env_reset();
-        fl_audit_env_save(start);
-        cr_expect_eq(fl_audit_env_plan(bare, &plan), 0);
+        fl_carry_reset();
+        fl_carry_save(start);
+        cr_expect_eq(fl_carry_plan(bare, &plan), 0);
         cr_expect_eq(complete(bare, room, 8), bare);
-        fl_audit_env_reset();
+        fl_carry_reset();
 }
 
-Test(audit_env, forklock_carry_0_carries_nothing)
+Test(carry, forklock_carry_0_carries_nothing)
 {
         char *start[] = {"LD_PRELOAD=/bin/sh", "FORKLOCK_CARRY=0", NULL};
         char *bare[] = {"PATH=/bin", NULL};
         struct fl_carry plan;
 
-        fl_audit_env_reset();
-        fl_audit_env_save(start);
-        cr_expect_eq(fl_audit_env_plan(bare, &plan), 0);
-        fl_audit_env_reset();
+        fl_carry_reset();
+        fl_carry_save(start);
+        cr_expect_eq(fl_carry_plan(bare, &plan), 0);
+        fl_carry_reset();
 }
 
 /* A sanitizer runtime (or any other preload) that resolves is not worth carrying FORKLOCK_* for

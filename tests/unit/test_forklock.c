@@ -153,7 +153,7 @@ Test(forklock, a_fork_child_starts_with_the_lock_released, .timeout = 30)
         cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0, "child status %#x", status);
 }
 
-/* Issue 12, item 1: a thread's depth and mask change together. A traced child holds the write
+/* A thread's depth and mask change together. A traced child holds the write
  * side with its mask given back (as posix_spawn and exec do) and unlocks; the tracer steps it k
  * instructions into the unlock, then delivers a signal whose handler takes the write side, as a
  * SIGHUP handler that re-execs would. At every k the handler must find the lock nested or free. */

@@ -1,5 +1,5 @@
 /* What an older kernel did not have: the boundary table behind `forklock-kernel --kernel=VER`, and
- * the kernel version arithmetic. Pure data and pure functions, so tests can include them. */
+ * the kernel version arithmetic. Pure data and pure functions, so tests link them. */
 #ifndef FL_KERNEL_TABLE_H
 #define FL_KERNEL_TABLE_H
 

@@ -16,8 +16,8 @@
  * FORKLOCK_CARRY=0 (as this image started) carries nothing. FORKLOCK_INHERIT is never carried: it
  * names fds for the image it was given to. Nothing is saved under secure execution. No malloc: the
  * caller gives the room (a plan says how much). */
-#ifndef FL_AUDIT_ENV_H
-#define FL_AUDIT_ENV_H
+#ifndef FL_CARRY_H
+#define FL_CARRY_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -30,16 +30,16 @@ struct fl_carry {
 };
 
 /* Copies LD_PRELOAD and FORKLOCK_* (except FORKLOCK_INHERIT) out of envp, once. */
-void fl_audit_env_save(char *const envp[]);
+void fl_carry_save(char *const envp[]);
 
 /* What envp needs; returns plan->words (0: pass envp as it is, also when envp is unreadably
  * large). */
-size_t fl_audit_env_plan(char *const envp[], struct fl_carry *plan);
+size_t fl_carry_plan(char *const envp[], struct fl_carry *plan);
 
 /* envp followed by the missing entries, in room (plan->words pointers). */
-char *const *fl_audit_env_complete(char *const envp[], const struct fl_carry *plan, char **room);
+char *const *fl_carry_complete(char *const envp[], const struct fl_carry *plan, char **room);
 
 /* Tests only: forgets what was saved. */
-void fl_audit_env_reset(void);
+void fl_carry_reset(void);
 
 #endif

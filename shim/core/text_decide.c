@@ -1,4 +1,4 @@
-#include "text_record.h"
+#include "text_decide.h"
 
 #include <string.h>
 

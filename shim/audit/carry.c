@@ -1,4 +1,4 @@
-#include "audit_env.h"
+#include "carry.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -42,7 +42,7 @@ static void save_preload_paths(const char *value)
         preload_len = n;
 }
 
-void fl_audit_env_save(char *const envp[])
+void fl_carry_save(char *const envp[])
 {
         size_t used = 0;
 
@@ -158,7 +158,7 @@ static size_t trimmed_preload(void)
         return kept && (forklock_kept || !forklock_seen) ? 11 + kept : 1;
 }
 
-size_t fl_audit_env_plan(char *const envp[], struct fl_carry *plan)
+size_t fl_carry_plan(char *const envp[], struct fl_carry *plan)
 {
         size_t added = 0;
 
@@ -204,7 +204,7 @@ static char *write_trimmed(char *out, size_t size)
         return out;
 }
 
-char *const *fl_audit_env_complete(char *const envp[], const struct fl_carry *plan, char **room)
+char *const *fl_carry_complete(char *const envp[], const struct fl_carry *plan, char **room)
 {
         size_t used, text_words = (plan->preload_text + sizeof(char *) - 1) / sizeof(char *);
         char *trimmed;
@@ -226,7 +226,7 @@ char *const *fl_audit_env_complete(char *const envp[], const struct fl_carry *pl
         return room;
 }
 
-void fl_audit_env_reset(void)
+void fl_carry_reset(void)
 {
         nsaved = 0;
         preload_len = 0;
