@@ -232,15 +232,15 @@ Test(carry, forklock_carry_0_carries_nothing)
 
 /* A sanitizer runtime (or any other preload) that resolves is not worth carrying FORKLOCK_* for
  * when forklock's own entry does not: seen under check-asan, where libasan stayed resolvable. */
-Test(audit_env, nothing_when_only_another_preload_resolves)
+Test(carry, nothing_when_only_another_preload_resolves)
 {
         char *start[] = {"LD_PRELOAD=/bin/sh /nonexistent/libforklock.so", "FORKLOCK_MODE=audit",
                          NULL};
         char *bare[] = {"PATH=/bin", NULL};
         struct fl_carry plan;
 
-        fl_audit_env_reset();
-        fl_audit_env_save(start);
-        cr_expect_eq(fl_audit_env_plan(bare, &plan), 0);
-        fl_audit_env_reset();
+        fl_carry_reset();
+        fl_carry_save(start);
+        cr_expect_eq(fl_carry_plan(bare, &plan), 0);
+        fl_carry_reset();
 }
