@@ -1,7 +1,7 @@
 #include <unistd.h>
 
 #include "process.h"
-#include "surface.h"
+#include "fdcalls.h"
 
 /* close keeps errno as the real close leaves it (EINTR/EIO on success paths are glibc's to set),
  * and adds nothing that could change it: the fdtable clear makes no call. */

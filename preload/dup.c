@@ -1,7 +1,7 @@
 #include <unistd.h>
 
 #include "process.h"
-#include "surface.h"
+#include "fdcalls.h"
 
 __attribute__((visibility("default"))) int dup(int fd)
 {

@@ -9,7 +9,7 @@
 
 #include "process.h"
 #include "real.h"
-#include "surface.h"
+#include "fdcalls.h"
 
 #define FL_EXPORT __attribute__((visibility("default")))
 

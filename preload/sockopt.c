@@ -1,7 +1,7 @@
 #include <sys/socket.h>
 
 #include "process.h"
-#include "surface.h"
+#include "fdcalls.h"
 
 __attribute__((visibility("default"))) int setsockopt(int fd, int level, int name,
                                                       const void *value, socklen_t len)

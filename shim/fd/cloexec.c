@@ -6,7 +6,7 @@
 
 #include "forklock.h"
 #include "stdfds.h"
-#include "surface.h"
+#include "fdcalls.h"
 
 static int mark_cloexec(const struct fl_sys *sys, int fd)
 {
@@ -136,8 +136,8 @@ int fl_create_finish(struct fl_shim *shim, const struct fl_creation *c, int appl
         record.result = result;
         record.err = result < 0 ? saved : 0;
         c->ops->describe(c, &record);
-        fl_surface_created(shim, &record,
-                           fl_shim_decide(shim, &record, result < 0 ? FL_DEC_ERROR : decision));
+        fl_fdcall_created(shim, &record,
+                          fl_shim_decide(shim, &record, result < 0 ? FL_DEC_ERROR : decision));
         for (int i = 0; i < fl_creation_count(c); i++)
                 if (stdfds & (1u << i))
                         fl_stdfd_note(fl_creation_fd(c, result, i));

@@ -6,7 +6,7 @@
 
 #include "fdtable.h"
 #include "safebytes.h"
-#include "surface.h"
+#include "fdcalls.h"
 
 struct go_option {
         int level, name, bit;
@@ -55,7 +55,7 @@ static void record_option(struct fl_shim *shim, int fd, const struct go_option *
         record.type = value;
         describe(record.text, sizeof(record.text),
                  decision == FL_DEC_PROGRAM_WINS ? "program" : "go", option->text, value);
-        fl_surface_record(shim, &record, result, decision);
+        fl_fdcall_record(shim, &record, result, decision);
 }
 
 /* Applies one option (enforce) or says it would (audit); errno is kept. A failure is recorded and
