@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "audit_env.h"
 #include "env_room.h"
+#include "export.h"
 #include "ids.h"
 #include "image.h"
 #include "process.h"
@@ -19,12 +20,11 @@
 #include "real.h"
 #include "system.h"
 
-#define FL_EXPORT __attribute__((visibility("default")))
-
 extern char **environ;
 
 /* Room for envp plus the entries carried into it: on the wrapper's stack up to FL_ENV_STACK_WORDS
- * pointers, mapped beyond (shim/audit/env_room.h: a thread's stack may be 128 KiB). room NULL: none. */
+ * pointers, mapped beyond (shim/audit/env_room.h: a thread's stack may be 128 KiB). room NULL:
+ * none. */
 struct env_room {
         struct fl_carry plan;
         char **room;

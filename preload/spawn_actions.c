@@ -1,11 +1,11 @@
-/* posix_spawn file actions: the dup2 targets are noted for the audit (shim/audit/spawn_actions.h). */
+/* posix_spawn file actions: the dup2 targets are noted for the audit (shim/audit/spawn_actions.h).
+ */
 #include <spawn.h>
 
+#include "export.h"
 #include "process.h"
 #include "real.h"
 #include "spawn_actions.h"
-
-#define FL_EXPORT __attribute__((visibility("default")))
 
 FL_EXPORT int posix_spawn_file_actions_init(posix_spawn_file_actions_t *actions)
 {
