@@ -102,8 +102,7 @@ static void start_budget(const struct fl_shim *shim, int fd, struct wait_budget 
         socklen_t len = sizeof(timeout);
 
         budget->started = true;
-        budget->forever = !shim->sys->getsockopt || !shim->sys->monotonic_ns ||
-                          shim->sys->getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, &len) < 0 ||
+        budget->forever = shim->sys->getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, &len) < 0 ||
                           timeout.tv_sec < 0 || (timeout.tv_sec == 0 && timeout.tv_usec <= 0);
         if (!budget->forever)
                 budget->deadline_ns = shim->sys->monotonic_ns() +
