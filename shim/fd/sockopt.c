@@ -8,7 +8,7 @@
 #include "addrtext.h"
 #include "fdtable.h"
 #include "goprofile.h"
-#include "safebytes.h"
+#include "safecopy.h"
 #include "fdcalls.h"
 
 static void fill(struct fl_record *record, enum fl_call call, int fd)

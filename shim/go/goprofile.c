@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "fdtable.h"
-#include "safebytes.h"
+#include "safecopy.h"
 #include "fdcalls.h"
 
 struct go_option {
