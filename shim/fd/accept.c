@@ -179,7 +179,8 @@ int fl_accept(struct fl_shim *shim, enum fl_call call, int fd, struct sockaddr *
               socklen_t *len, int flags)
 {
         struct accept_args args = {fd, addr, len, false};
-        struct fl_creation c = {&accept_ops, &shim->accept4_missing, call, flags, NULL, &args};
+        struct fl_creation c = {&accept_ops, &shim->accept4_missing, call, flags, false, NULL,
+                                &args};
 
         /* Flags accept4 does not know: the kernel's EINVAL is the caller's. */
         if (shim->config.mode == FL_MODE_ENFORCE && (flags & ~FL_SOCK_FLAGS))

@@ -41,20 +41,21 @@ struct fl_creation {
         const struct fl_creation_ops *ops;
         atomic_bool *refusal; /* the remembered refusal, in struct fl_shim */
         enum fl_call call;
-        int flags;  /* as the caller passed them, in the call's own spelling */
-        int *pair;  /* socketpair's and pipe's array; NULL: the call returns the fd */
+        int flags;    /* as the caller passed them, in the call's own spelling */
+        bool is_pair; /* socketpair and pipe: the call fills pair (which may be a bad pointer) */
+        int *pair;
         void *args; /* the call's own arguments, for ops */
 };
 
 /* The fd(s) a successful call made: 1 or 2 of them (pair). */
 static inline int fl_creation_fd(const struct fl_creation *c, int result, int i)
 {
-        return c->pair ? c->pair[i] : result;
+        return c->is_pair ? c->pair[i] : result;
 }
 
 static inline int fl_creation_count(const struct fl_creation *c)
 {
-        return c->pair ? 2 : 1;
+        return c->is_pair ? 2 : 1;
 }
 
 /* The whole call by mode: off passes it through unrecorded; audit makes it as asked and records

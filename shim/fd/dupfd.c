@@ -47,8 +47,8 @@ bool fl_dupfd_source_is_socket(const struct fl_shim *shim, int fd)
 int fl_dupfd_cloexec(struct fl_shim *shim, int fd, int min_fd, enum fl_decision *decision)
 {
         struct dup_args args = {fd, min_fd};
-        struct fl_creation c = {&dup_ops, &shim->dupfd_cloexec_refused, FL_CALL_FCNTL, 0, NULL,
-                                &args};
+        struct fl_creation c = {
+            &dup_ops, &shim->dupfd_cloexec_refused, FL_CALL_FCNTL, 0, false, NULL, &args};
 
         return fl_cloexec_call(shim, &c, O_CLOEXEC, decision);
 }

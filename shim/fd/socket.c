@@ -16,7 +16,7 @@ static int make_socket(const struct fl_shim *shim, const struct fl_creation *c, 
 {
         const struct socket_args *args = c->args;
 
-        if (c->pair)
+        if (c->is_pair)
                 return shim->sys->socketpair(args->family, type, args->protocol, c->pair);
         return shim->sys->socket(args->family, type, args->protocol);
 }
@@ -39,8 +39,8 @@ static void describe(const struct fl_creation *c, struct fl_record *record)
         record->protocol = args->protocol;
         record->flags_asked &= ~(uint32_t)FL_SOCK_TYPE_MASK;
         record->flags_applied &= ~(uint32_t)FL_SOCK_TYPE_MASK;
-        record->fd = c->pair ? (made ? c->pair[0] : -1) : record->result;
-        record->fd2 = c->pair && made ? c->pair[1] : -1;
+        record->fd = c->is_pair ? (made ? c->pair[0] : -1) : record->result;
+        record->fd2 = c->is_pair && made ? c->pair[1] : -1;
 }
 
 static const struct fl_creation_ops socket_ops = {
@@ -76,7 +76,7 @@ int fl_socket(struct fl_shim *shim, int family, int type, int protocol)
 {
         struct socket_args args = {family, protocol};
         struct fl_creation c = {
-            &socket_ops, &shim->socket_flags_refused, FL_CALL_SOCKET, type, NULL, &args};
+            &socket_ops, &shim->socket_flags_refused, FL_CALL_SOCKET, type, false, NULL, &args};
 
         return create(shim, &c);
 }
@@ -85,7 +85,7 @@ int fl_socketpair(struct fl_shim *shim, int family, int type, int protocol, int 
 {
         struct socket_args args = {family, protocol};
         struct fl_creation c = {
-            &socket_ops, &shim->socket_flags_refused, FL_CALL_SOCKETPAIR, type, fds, &args};
+            &socket_ops, &shim->socket_flags_refused, FL_CALL_SOCKETPAIR, type, true, fds, &args};
 
         return create(shim, &c) < 0 ? -1 : 0;
 }

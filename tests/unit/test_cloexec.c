@@ -75,7 +75,8 @@ static int fds[2];
 
 static int create(int flags)
 {
-        struct fl_creation c = {&pair_ops, &pair_refused, FL_CALL_SOCKETPAIR, flags, fds, NULL};
+        struct fl_creation c = {&pair_ops, &pair_refused, FL_CALL_SOCKETPAIR, flags, true,
+                                fds,       NULL};
 
         return fl_create(&shim, &c);
 }
