@@ -1,16 +1,17 @@
 #include <unistd.h>
 
+#include "export.h"
+#include "fdcalls.h"
 #include "process.h"
-#include "surface.h"
 
 /* close keeps errno as the real close leaves it (EINTR/EIO on success paths are glibc's to set),
  * and adds nothing that could change it: the fdtable clear makes no call. */
-__attribute__((visibility("default"))) int close(int fd)
+FL_EXPORT int close(int fd)
 {
         return fl_close(fl_process(), fd);
 }
 
-__attribute__((visibility("default"))) int close_range(unsigned first, unsigned last, int flags)
+FL_EXPORT int close_range(unsigned first, unsigned last, int flags)
 {
         int saved = errno;
         int result = fl_close_range(fl_process(), first, last, flags);
@@ -19,7 +20,7 @@ __attribute__((visibility("default"))) int close_range(unsigned first, unsigned 
         return result;
 }
 
-__attribute__((visibility("default"))) void closefrom(int first)
+FL_EXPORT void closefrom(int first)
 {
         int saved = errno;
 

@@ -1,9 +1,10 @@
 #include <unistd.h>
 
+#include "export.h"
+#include "fdcalls.h"
 #include "process.h"
-#include "surface.h"
 
-__attribute__((visibility("default"))) int dup(int fd)
+FL_EXPORT int dup(int fd)
 {
         int saved = errno;
         int result = fl_dup(fl_process(), fd);
@@ -12,7 +13,7 @@ __attribute__((visibility("default"))) int dup(int fd)
         return result;
 }
 
-__attribute__((visibility("default"))) int dup2(int fd, int target)
+FL_EXPORT int dup2(int fd, int target)
 {
         int saved = errno;
         int result = fl_dup2(fl_process(), fd, target);
@@ -21,7 +22,7 @@ __attribute__((visibility("default"))) int dup2(int fd, int target)
         return result;
 }
 
-__attribute__((visibility("default"))) int dup3(int fd, int target, int flags)
+FL_EXPORT int dup3(int fd, int target, int flags)
 {
         int saved = errno;
         int result = fl_dup3(fl_process(), fd, target, flags);

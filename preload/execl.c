@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <unistd.h>
 
-#define FL_EXPORT __attribute__((visibility("default")))
+#include "export.h"
 
 extern char **environ;
 
@@ -74,3 +74,4 @@ FL_EXPORT int execle(const char *path, const char *arg0, ...)
         va_end(ap);
         return execve(path, argv, envp);
 }
+#include "export.h"

@@ -17,11 +17,10 @@
 #undef fcntl64
 #include <stdarg.h>
 
+#include "export.h"
+#include "fdcalls.h"
 #include "process.h"
 #include "real.h"
-#include "surface.h"
-
-#define FL_EXPORT __attribute__((visibility("default")))
 
 typedef int (*fcntl_fn)(int, int, ...);
 

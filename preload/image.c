@@ -12,14 +12,13 @@
 #include "audit.h"
 #include "carry.h"
 #include "env_room.h"
+#include "export.h"
 #include "ids.h"
 #include "image.h"
 #include "process.h"
 #include "readable.h"
 #include "real.h"
 #include "system.h"
-
-#define FL_EXPORT __attribute__((visibility("default")))
 
 extern char **environ;
 

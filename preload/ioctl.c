@@ -7,11 +7,10 @@
 #undef ioctl
 #include <stdarg.h>
 
+#include "export.h"
+#include "fdcalls.h"
 #include "process.h"
 #include "real.h"
-#include "surface.h"
-
-#define FL_EXPORT __attribute__((visibility("default")))
 
 typedef int (*ioctl_fn)(int, unsigned long, ...);
 

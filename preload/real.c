@@ -44,83 +44,39 @@ static int missing(void)
         return -1;
 }
 
-static int sys_socket(int family, int type, int protocol)
-{
-        int (*real)(int, int, int) = fl_real_socket();
-        return real ? real(family, type, protocol) : missing();
-}
+/* The next definition, or ENOSYS when the link chain has none. */
+#define FL_SYS_THUNKS(X)                                                                           \
+        X(socket, socket, int, (int family, int type, int protocol), (family, type, protocol))     \
+        X(socketpair, socketpair, int, (int family, int type, int protocol, int fds[2]),           \
+          (family, type, protocol, fds))                                                           \
+        X(accept, accept, int, (int fd, struct sockaddr *addr, socklen_t *len), (fd, addr, len))   \
+        X(accept4, accept4, int, (int fd, struct sockaddr *addr, socklen_t *len, int flags),       \
+          (fd, addr, len, flags))                                                                  \
+        X(fcntl_int, fcntl, int, (int fd, int cmd, int arg), (fd, cmd, arg))                       \
+        X(close, close, int, (int fd), (fd))                                                       \
+        X(poll, poll, int, (struct pollfd * fds, nfds_t n, int timeout), (fds, n, timeout))        \
+        X(dup, dup, int, (int fd), (fd))                                                           \
+        X(dup2, dup2, int, (int fd, int target), (fd, target))                                     \
+        X(dup3, dup3, int, (int fd, int target, int flags), (fd, target, flags))                   \
+        X(setsockopt, setsockopt, int,                                                             \
+          (int fd, int level, int name, const void *value, socklen_t len),                         \
+          (fd, level, name, value, len))                                                           \
+        X(bind, bind, int, (int fd, const struct sockaddr *addr, socklen_t len), (fd, addr, len))  \
+        X(listen, listen, int, (int fd, int backlog), (fd, backlog))                               \
+        X(recvmsg, recvmsg, ssize_t, (int fd, struct msghdr *msg, int flags), (fd, msg, flags))    \
+        X(recvmmsg, recvmmsg, int,                                                                 \
+          (int fd, struct mmsghdr *msgs, unsigned int n, int flags, struct timespec *timeout),     \
+          (fd, msgs, n, flags, timeout))                                                           \
+        X(ioctl, ioctl, int, (int fd, unsigned long request, unsigned long arg), (fd, request, arg))
 
-static int sys_socketpair(int family, int type, int protocol, int fds[2])
-{
-        int (*real)(int, int, int, int[2]) = fl_real_socketpair();
-        return real ? real(family, type, protocol, fds) : missing();
-}
-
-static int sys_accept(int fd, struct sockaddr *addr, socklen_t *len)
-{
-        int (*real)(int, struct sockaddr *, socklen_t *) = fl_real_accept();
-        return real ? real(fd, addr, len) : missing();
-}
-
-static int sys_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
-{
-        int (*real)(int, struct sockaddr *, socklen_t *, int) = fl_real_accept4();
-        return real ? real(fd, addr, len, flags) : missing();
-}
-
-static int sys_fcntl_int(int fd, int cmd, int arg)
-{
-        int (*real)(int, int, ...) = fl_real_fcntl();
-        return real ? real(fd, cmd, arg) : missing();
-}
-
-static int sys_close(int fd)
-{
-        int (*real)(int) = fl_real_close();
-        return real ? real(fd) : missing();
-}
-
-static int sys_poll(struct pollfd *fds, nfds_t n, int timeout)
-{
-        int (*real)(struct pollfd *, nfds_t, int) = fl_real_poll();
-        return real ? real(fds, n, timeout) : missing();
-}
-
-static int sys_dup(int fd)
-{
-        int (*real)(int) = fl_real_dup();
-        return real ? real(fd) : missing();
-}
-
-static int sys_dup2(int fd, int target)
-{
-        int (*real)(int, int) = fl_real_dup2();
-        return real ? real(fd, target) : missing();
-}
-
-static int sys_dup3(int fd, int target, int flags)
-{
-        int (*real)(int, int, int) = fl_real_dup3();
-        return real ? real(fd, target, flags) : missing();
-}
-
-static int sys_setsockopt(int fd, int level, int name, const void *value, socklen_t len)
-{
-        int (*real)(int, int, int, const void *, socklen_t) = fl_real_setsockopt();
-        return real ? real(fd, level, name, value, len) : missing();
-}
-
-static int sys_bind(int fd, const struct sockaddr *addr, socklen_t len)
-{
-        int (*real)(int, const struct sockaddr *, socklen_t) = fl_real_bind();
-        return real ? real(fd, addr, len) : missing();
-}
-
-static int sys_listen(int fd, int backlog)
-{
-        int (*real)(int, int) = fl_real_listen();
-        return real ? real(fd, backlog) : missing();
-}
+#define FL_DEFINE_THUNK(field, next, ret, params, args)                                            \
+        static ret sys_##field params                                                              \
+        {                                                                                          \
+                __typeof__(fl_real_##next()) real = fl_real_##next();                              \
+                return real ? real args : missing();                                               \
+        }
+FL_SYS_THUNKS(FL_DEFINE_THUNK)
+#undef FL_DEFINE_THUNK
 
 #ifndef SYS_close_range
 #define SYS_close_range 436 /* the same on every architecture */
@@ -143,20 +99,6 @@ static void sys_closefrom(int first)
                 syscall(SYS_close_range, first < 0 ? 0 : (unsigned)first, ~0U, 0);
 }
 
-static ssize_t sys_recvmsg(int fd, struct msghdr *msg, int flags)
-{
-        ssize_t (*real)(int, struct msghdr *, int) = fl_real_recvmsg();
-        return real ? real(fd, msg, flags) : missing();
-}
-
-static int sys_recvmmsg(int fd, struct mmsghdr *msgs, unsigned int n, int flags,
-                        struct timespec *timeout)
-{
-        int (*real)(int, struct mmsghdr *, unsigned int, int, struct timespec *) =
-            fl_real_recvmmsg();
-        return real ? real(fd, msgs, n, flags, timeout) : missing();
-}
-
 static int sys_getsockopt(int fd, int level, int name, void *value, socklen_t *len)
 {
         return getsockopt(fd, level, name, value, len);
@@ -168,12 +110,6 @@ static long long sys_monotonic_ns(void)
 
         clock_gettime(CLOCK_MONOTONIC, &now);
         return (long long)now.tv_sec * 1000000000LL + now.tv_nsec;
-}
-
-static int sys_ioctl(int fd, unsigned long request, unsigned long arg)
-{
-        int (*real)(int, unsigned long, ...) = fl_real_ioctl();
-        return real ? real(fd, request, arg) : missing();
 }
 
 static int sys_fstat(int fd, struct stat *st)
@@ -207,28 +143,14 @@ static int sys_kernel_release(char *buf, size_t size)
         return 0;
 }
 
+#define FL_THUNK_FIELD(field, next, ret, params, args) .field = sys_##field,
 const struct fl_sys fl_real_sys = {
-    .socket = sys_socket,
-    .socketpair = sys_socketpair,
-    .accept = sys_accept,
-    .accept4 = sys_accept4,
-    .fcntl_int = sys_fcntl_int,
-    .close = sys_close,
-    .poll = sys_poll,
-    .dup = sys_dup,
-    .dup2 = sys_dup2,
-    .dup3 = sys_dup3,
-    .setsockopt = sys_setsockopt,
-    .bind = sys_bind,
-    .listen = sys_listen,
-    .close_range = sys_close_range,
+    FL_SYS_THUNKS(FL_THUNK_FIELD).close_range = sys_close_range,
     .closefrom = sys_closefrom,
-    .recvmsg = sys_recvmsg,
-    .recvmmsg = sys_recvmmsg,
     .getsockopt = sys_getsockopt,
     .monotonic_ns = sys_monotonic_ns,
-    .ioctl = sys_ioctl,
     .fstat = sys_fstat,
     .read_file = sys_read_file,
     .kernel_release = sys_kernel_release,
 };
+#undef FL_THUNK_FIELD

@@ -1,8 +1,9 @@
 #include <sys/socket.h>
 
+#include "export.h"
 #include "process.h"
 
-__attribute__((visibility("default"))) ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+FL_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {
         int saved = errno;
         ssize_t result = fl_recvmsg(fl_process(), fd, msg, flags);
@@ -11,8 +12,8 @@ __attribute__((visibility("default"))) ssize_t recvmsg(int fd, struct msghdr *ms
         return result;
 }
 
-__attribute__((visibility("default"))) int recvmmsg(int fd, struct mmsghdr *msgs, unsigned int n,
-                                                    int flags, struct timespec *timeout)
+FL_EXPORT int recvmmsg(int fd, struct mmsghdr *msgs, unsigned int n, int flags,
+                       struct timespec *timeout)
 {
         int saved = errno;
         int result = fl_recvmmsg(fl_process(), fd, msgs, n, flags, timeout);

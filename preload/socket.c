@@ -1,8 +1,9 @@
 #include <sys/socket.h>
 
+#include "export.h"
 #include "process.h"
 
-__attribute__((visibility("default"))) int socket(int family, int type, int protocol)
+FL_EXPORT int socket(int family, int type, int protocol)
 {
         int saved = errno;
         int fd = fl_socket(fl_process(), family, type, protocol);
@@ -11,8 +12,7 @@ __attribute__((visibility("default"))) int socket(int family, int type, int prot
         return fd;
 }
 
-__attribute__((visibility("default"))) int socketpair(int family, int type, int protocol,
-                                                      int fds[2])
+FL_EXPORT int socketpair(int family, int type, int protocol, int fds[2])
 {
         int saved = errno;
         int result = fl_socketpair(fl_process(), family, type, protocol, fds);
@@ -21,7 +21,7 @@ __attribute__((visibility("default"))) int socketpair(int family, int type, int 
         return result;
 }
 
-__attribute__((visibility("default"))) int accept(int fd, struct sockaddr *addr, socklen_t *len)
+FL_EXPORT int accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
         int saved = errno;
         int result = fl_accept(fl_process(), FL_CALL_ACCEPT, fd, addr, len, 0);
@@ -30,8 +30,7 @@ __attribute__((visibility("default"))) int accept(int fd, struct sockaddr *addr,
         return result;
 }
 
-__attribute__((visibility("default"))) int accept4(int fd, struct sockaddr *addr, socklen_t *len,
-                                                   int flags)
+FL_EXPORT int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
 {
         int saved = errno;
         int result = fl_accept(fl_process(), FL_CALL_ACCEPT4, fd, addr, len, flags);

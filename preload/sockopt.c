@@ -1,10 +1,10 @@
 #include <sys/socket.h>
 
+#include "export.h"
+#include "fdcalls.h"
 #include "process.h"
-#include "surface.h"
 
-__attribute__((visibility("default"))) int setsockopt(int fd, int level, int name,
-                                                      const void *value, socklen_t len)
+FL_EXPORT int setsockopt(int fd, int level, int name, const void *value, socklen_t len)
 {
         int saved = errno;
         int result = fl_setsockopt(fl_process(), fd, level, name, value, len);
@@ -13,7 +13,7 @@ __attribute__((visibility("default"))) int setsockopt(int fd, int level, int nam
         return result;
 }
 
-__attribute__((visibility("default"))) int bind(int fd, const struct sockaddr *addr, socklen_t len)
+FL_EXPORT int bind(int fd, const struct sockaddr *addr, socklen_t len)
 {
         int saved = errno;
         int result = fl_bind(fl_process(), fd, addr, len);
@@ -22,7 +22,7 @@ __attribute__((visibility("default"))) int bind(int fd, const struct sockaddr *a
         return result;
 }
 
-__attribute__((visibility("default"))) int listen(int fd, int backlog)
+FL_EXPORT int listen(int fd, int backlog)
 {
         int saved = errno;
         int result = fl_listen(fl_process(), fd, backlog);

@@ -2,11 +2,10 @@
  */
 #include <spawn.h>
 
+#include "export.h"
 #include "process.h"
 #include "real.h"
 #include "spawn_actions.h"
-
-#define FL_EXPORT __attribute__((visibility("default")))
 
 FL_EXPORT int posix_spawn_file_actions_init(posix_spawn_file_actions_t *actions)
 {

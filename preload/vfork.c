@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <unistd.h>
 
+#include "export.h"
 #include "vfork.h"
 
 #include "ids.h"
@@ -84,7 +85,7 @@ pid_t fl_vfork_leave(pid_t result, struct vfork_frame *frame)
         return fl_image_end(fl_process(), &frame->image, result, result);
 }
 #else
-__attribute__((visibility("default"))) pid_t vfork(void)
+FL_EXPORT pid_t vfork(void)
 {
         pid_t (*real)(void) = fl_real_fork();
 

@@ -20,9 +20,8 @@ struct fl_sys {
         int (*fcntl_int)(int fd, int cmd, int arg);
         int (*close)(int fd);
         int (*poll)(struct pollfd *fds, nfds_t n, int timeout);
-        /* The rest of the surface (fcntl.c, dup.c, sockopt.c, close.c, goprofile.c). Test tables
-         * written before these existed leave them NULL: the hooks that run on socket creation
-         * check before calling. */
+        /* The fd calls beside creation (fdcalls.h) and the go profile's. Every entry is set, in
+         * tests too (tests/lib/fakesys.c): the shim never checks for NULL. */
         int (*dup)(int fd);
         int (*dup2)(int fd, int target);
         int (*dup3)(int fd, int target, int flags);

@@ -13,20 +13,14 @@
 #include <string.h>
 #include <sys/time.h>
 
-#include "fdflags.h"
-#include "forklock.h"
+#include "cloexec.h"
 #include "shim.h"
-#include "stdfds.h"
-#include "surface.h"
 
-#define FL_SOCK_FLAGS (SOCK_CLOEXEC | SOCK_NONBLOCK)
-
-struct accept_call {
-        enum fl_call call;
+struct accept_args {
         int fd;
         struct sockaddr *addr;
         socklen_t *len;
-        int flags;
+        bool listener_blocks; /* found by the fallback's last attempt */
 };
 
 /* Taken only with all signals blocked (inside the read side), so a handler cannot spin on it. */
@@ -43,71 +37,55 @@ static void return_listener_flags(void)
         atomic_flag_clear_explicit(&listener_flag_borrowed, memory_order_release);
 }
 
-static int call_unchanged(const struct fl_shim *shim, const struct accept_call *call)
+/* accept() as the caller asked it, or accept4 with the flags. */
+static int make_accepted(const struct fl_shim *shim, const struct fl_creation *c, int flags)
 {
-        if (call->call == FL_CALL_ACCEPT)
-                return shim->sys->accept(call->fd, call->addr, call->len);
-        return shim->sys->accept4(call->fd, call->addr, call->len, call->flags);
-}
+        const struct accept_args *args = c->args;
 
-static bool in_gos_fallback_list(int err)
-{
-        return err == ENOSYS || err == EINVAL || err == EACCES || err == EFAULT;
+        if (c->call == FL_CALL_ACCEPT && flags == 0)
+                return shim->sys->accept(args->fd, args->addr, args->len);
+        return shim->sys->accept4(args->fd, args->addr, args->len, flags);
 }
 
 /* EINVAL, EACCES and EFAULT also come from the caller's own arguments (a socket that is not
  * listening, a bad address pointer). accept4 on fd -1 costs nothing and tells the two apart: a
  * kernel that has accept4 answers EBADF. */
-static bool accept4_is_missing(const struct fl_shim *shim, int err)
+static bool accept4_is_missing(const struct fl_shim *shim, const struct fl_creation *c, int err)
 {
         int saved = errno;
         bool missing;
 
+        (void)c;
         if (err == ENOSYS)
                 return true;
+        /* Go's list of errors that send it to the fallback */
+        if (err != EINVAL && err != EACCES && err != EFAULT)
+                return false;
         missing = shim->sys->accept4(-1, NULL, NULL, SOCK_CLOEXEC) < 0 && errno != EBADF;
         errno = saved;
         return missing;
 }
 
-static int accept_without_blocking(const struct fl_shim *shim, const struct accept_call *call,
-                                   bool *listener_blocks)
+static int accept_without_blocking(const struct fl_shim *shim, const struct fl_creation *c)
 {
+        struct accept_args *args = c->args;
         int listener_flags, fd, saved;
 
         borrow_listener_flags();
-        listener_flags = shim->sys->fcntl_int(call->fd, F_GETFL, 0);
+        listener_flags = shim->sys->fcntl_int(args->fd, F_GETFL, 0);
         if (listener_flags < 0) {
                 return_listener_flags();
-                return shim->sys->accept(call->fd, call->addr, call->len);
+                return shim->sys->accept(args->fd, args->addr, args->len);
         }
-        *listener_blocks = !(listener_flags & O_NONBLOCK);
-        if (*listener_blocks)
-                shim->sys->fcntl_int(call->fd, F_SETFL, listener_flags | O_NONBLOCK);
-        fd = shim->sys->accept(call->fd, call->addr, call->len);
+        args->listener_blocks = !(listener_flags & O_NONBLOCK);
+        if (args->listener_blocks)
+                shim->sys->fcntl_int(args->fd, F_SETFL, listener_flags | O_NONBLOCK);
+        fd = shim->sys->accept(args->fd, args->addr, args->len);
         saved = errno;
-        if (*listener_blocks)
-                shim->sys->fcntl_int(call->fd, F_SETFL, listener_flags);
+        if (args->listener_blocks)
+                shim->sys->fcntl_int(args->fd, F_SETFL, listener_flags);
         return_listener_flags();
         errno = saved;
-        return fd;
-}
-
-static int accept_marked(const struct fl_shim *shim, const struct accept_call *call,
-                         bool *listener_blocks)
-{
-        struct fl_lock_token token;
-        int fd;
-
-        fl_forklock_read_lock(&token);
-        fd = accept_without_blocking(shim, call, listener_blocks);
-        if (fd >= 0 && fl_mark_cloexec(shim->sys, fd) < 0) {
-                int saved = errno;
-                shim->sys->close(fd);
-                errno = saved;
-                fd = -1;
-        }
-        fl_forklock_read_unlock(&token);
         return fd;
 }
 
@@ -124,8 +102,7 @@ static void start_budget(const struct fl_shim *shim, int fd, struct wait_budget 
         socklen_t len = sizeof(timeout);
 
         budget->started = true;
-        budget->forever = !shim->sys->getsockopt || !shim->sys->monotonic_ns ||
-                          shim->sys->getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, &len) < 0 ||
+        budget->forever = shim->sys->getsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, &len) < 0 ||
                           timeout.tv_sec < 0 || (timeout.tv_sec == 0 && timeout.tv_usec <= 0);
         if (!budget->forever)
                 budget->deadline_ns = shim->sys->monotonic_ns() +
@@ -165,109 +142,49 @@ static int wait_readable(const struct fl_shim *shim, int fd, struct wait_budget 
         return ready < 0 ? -1 : 0;
 }
 
-__attribute__((noinline, cold)) static int
-accept_on_fallback(const struct fl_shim *shim, const struct accept_call *call, int wanted)
+static int accept_on_fallback(const struct fl_shim *shim, const struct fl_creation *c)
 {
+        const struct accept_args *args = c->args;
         struct wait_budget budget = {false, true, 0};
-        bool listener_blocks = false;
         int fd;
 
-        while ((fd = accept_marked(shim, call, &listener_blocks)) < 0) {
-                if (!listener_blocks || (errno != EAGAIN && errno != EWOULDBLOCK))
+        while ((fd = fl_cloexec_marked(shim, c, accept_without_blocking)) < 0) {
+                if (!args->listener_blocks || (errno != EAGAIN && errno != EWOULDBLOCK))
                         return -1;
-                if (wait_readable(shim, call->fd, &budget) < 0)
+                if (wait_readable(shim, args->fd, &budget) < 0)
                         return -1;
-        }
-        if ((wanted & SOCK_NONBLOCK) && fl_set_nonblock(shim->sys, fd) < 0) {
-                int saved = errno;
-                shim->sys->close(fd);
-                errno = saved;
-                return -1;
         }
         return fd;
 }
 
-static int finish(struct fl_shim *shim, const struct accept_call *call, int applied, int result,
-                  enum fl_decision decision)
+static void describe(const struct fl_creation *c, struct fl_record *record)
 {
-        struct fl_record record;
-        bool stdfd;
-        int saved;
+        const struct accept_args *args = c->args;
 
-        if (result < 0 && !fl_failure_is_forklocks(decision))
-                return result;
-        saved = errno;
-        stdfd = fl_stdfd_intent(shim, result, call->flags & SOCK_CLOEXEC,
-                                (applied & ~call->flags) & SOCK_NONBLOCK);
-        if (stdfd) {
-                decision = FL_DEC_INTENT;
-                applied &= ~SOCK_CLOEXEC;
-        }
-        memset(&record, 0, sizeof(record));
-        record.call = (uint16_t)call->call;
-        record.fd = call->fd;
-        record.fd2 = result;
-        record.result = result;
-        record.err = result < 0 ? saved : 0;
-        record.flags_asked = (uint32_t)call->flags;
-        record.flags_applied = (uint32_t)applied;
-        fl_surface_created(shim, &record,
-                           fl_shim_decide(shim, &record, result < 0 ? FL_DEC_ERROR : decision));
-        if (stdfd)
-                fl_stdfd_note(result);
-        errno = saved;
-        return result;
+        record->fd = args->fd;
+        record->fd2 = record->result;
 }
 
-static int accept_unchanged(struct fl_shim *shim, const struct accept_call *call)
-{
-        int result = call_unchanged(shim, call);
-        bool would_change = result >= 0 && !(call->flags & SOCK_CLOEXEC);
+static const struct fl_creation_ops accept_ops = {
+    .cloexec = SOCK_CLOEXEC,
+    .nonblock = SOCK_NONBLOCK,
+    .go_adds_nonblock = true,
+    .call = make_accepted,
+    .refused = accept4_is_missing,
+    .fallback = accept_on_fallback,
+    .describe = describe,
+};
 
-        return finish(shim, call, call->flags, result,
-                      would_change ? FL_DEC_AUDIT_WOULD_CHANGE : FL_DEC_PASSTHROUGH);
-}
-
-static int accept_cloexec(struct fl_shim *shim, const struct accept_call *call)
-{
-        int wanted = call->flags | SOCK_CLOEXEC |
-                     (shim->config.profile == FL_PROFILE_GO ? SOCK_NONBLOCK : 0);
-        bool remembered = atomic_load_explicit(&shim->accept4_missing, memory_order_relaxed);
-        int result;
-
-        if (call->flags & ~FL_SOCK_FLAGS)
-                return finish(shim, call, call->flags, call_unchanged(shim, call),
-                              FL_DEC_PASSTHROUGH);
-        if (!remembered) {
-                if (shim->config.simulate_einval) {
-                        errno = ENOSYS;
-                        result = -1;
-                } else {
-                        result = shim->sys->accept4(call->fd, call->addr, call->len, wanted);
-                }
-                if (result >= 0 || !in_gos_fallback_list(errno) ||
-                    (!shim->config.simulate_einval && !accept4_is_missing(shim, errno)))
-                        return finish(shim, call, wanted, result, FL_DEC_ATOMIC);
-        }
-        result = accept_on_fallback(shim, call, wanted);
-        if (result >= 0 && !remembered)
-                atomic_store(&shim->accept4_missing, true);
-        return finish(shim, call, wanted, result,
-                      remembered ? FL_DEC_REMEMBERED_FALLBACK : FL_DEC_FALLBACK);
-}
-
-int fl_accept(struct fl_shim *shim, enum fl_call call_kind, int fd, struct sockaddr *addr,
+int fl_accept(struct fl_shim *shim, enum fl_call call, int fd, struct sockaddr *addr,
               socklen_t *len, int flags)
 {
-        struct accept_call call = {call_kind, fd, addr, len, flags};
+        struct accept_args args = {fd, addr, len, false};
+        struct fl_creation c = {&accept_ops, &shim->accept4_missing, call, flags, false, NULL,
+                                &args};
 
-        switch (shim->config.mode) {
-        case FL_MODE_OFF:
-                return call_unchanged(shim, &call);
-        case FL_MODE_AUDIT:
-                return accept_unchanged(shim, &call);
-        case FL_MODE_ENFORCE:
-                break;
-        }
-        return accept_cloexec(shim, &call);
+        /* Flags accept4 does not know: the kernel's EINVAL is the caller's. */
+        if (shim->config.mode == FL_MODE_ENFORCE && (flags & ~FL_SOCK_FLAGS))
+                return fl_create_finish(shim, &c, flags, make_accepted(shim, &c, flags),
+                                        FL_DEC_PASSTHROUGH);
+        return fl_create(shim, &c);
 }

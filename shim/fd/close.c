@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "fdtable.h"
-#include "surface.h"
+#include "fdcalls.h"
 
 #ifndef CLOSE_RANGE_UNSHARE
 #define CLOSE_RANGE_UNSHARE (1U << 1)
@@ -51,7 +51,7 @@ int fl_close_range(struct fl_shim *shim, unsigned first, unsigned last, int flag
                 for (unsigned fd = first; fd <= last && fd < FL_FDTABLE_SIZE; fd++)
                         fl_fdtable_update((int)fd, no_longer_passed, NULL);
         fill(&record, FL_CALL_CLOSE_RANGE, (int)first, (int)last, flags);
-        fl_surface_record(shim, &record, result, FL_DEC_PASSTHROUGH);
+        fl_fdcall_record(shim, &record, result, FL_DEC_PASSTHROUGH);
         return result;
 }
 
@@ -67,5 +67,5 @@ void fl_closefrom(struct fl_shim *shim, int first)
         fl_fdtable_clear_range(first < 0 ? 0 : (unsigned)first, FL_FDTABLE_SIZE - 1);
         shim->sys->closefrom(first);
         fill(&record, FL_CALL_CLOSEFROM, first, -1, 0);
-        fl_surface_record(shim, &record, 0, FL_DEC_PASSTHROUGH);
+        fl_fdcall_record(shim, &record, 0, FL_DEC_PASSTHROUGH);
 }

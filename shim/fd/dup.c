@@ -9,7 +9,7 @@
 #include "dupfd.h"
 #include "fdtable.h"
 #include "stdfds.h"
-#include "surface.h"
+#include "fdcalls.h"
 
 static void fill(struct fl_record *record, enum fl_call call, int fd, int flags)
 {
@@ -40,7 +40,7 @@ int fl_dup(struct fl_shim *shim, int fd)
         fill(&record, FL_CALL_DUP, fd, 0);
         record.fd2 = result;
         record.flags_applied = enforce && !stdfd ? O_CLOEXEC : 0;
-        fl_dupfd_note(fd, result, FL_CALL_DUP, fl_surface_record(shim, &record, result, decision),
+        fl_dupfd_note(fd, result, FL_CALL_DUP, fl_fdcall_record(shim, &record, result, decision),
                       enforce && !stdfd, stdfd);
         return result;
 }
@@ -57,11 +57,11 @@ int fl_dup2(struct fl_shim *shim, int fd, int target)
         record.fd2 = result;
         /* dup2(fd, fd) changes nothing, not even close-on-exec. */
         if (fd == target) {
-                fl_surface_record(shim, &record, result, FL_DEC_PASSTHROUGH);
+                fl_fdcall_record(shim, &record, result, FL_DEC_PASSTHROUGH);
                 return result;
         }
         fl_dupfd_note(fd, result, FL_CALL_DUP2,
-                      fl_surface_record(shim, &record, result, FL_DEC_INTENT), false, true);
+                      fl_fdcall_record(shim, &record, result, FL_DEC_INTENT), false, true);
         return result;
 }
 
@@ -79,7 +79,7 @@ int fl_dup3(struct fl_shim *shim, int fd, int target, int flags)
         record.flags_applied = (uint32_t)flags;
         fl_dupfd_note(
             fd, result, FL_CALL_DUP3,
-            fl_surface_record(shim, &record, result, passed ? FL_DEC_INTENT : FL_DEC_PASSTHROUGH),
+            fl_fdcall_record(shim, &record, result, passed ? FL_DEC_INTENT : FL_DEC_PASSTHROUGH),
             false, passed);
         return result;
 }

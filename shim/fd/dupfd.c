@@ -4,29 +4,35 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
-#include "fdflags.h"
+#include "cloexec.h"
 #include "fdtable.h"
-#include "forklock.h"
+
+struct dup_args {
+        int fd, min_fd;
+};
+
+static int duplicate(const struct fl_shim *shim, const struct fl_creation *c, int flags)
+{
+        const struct dup_args *args = c->args;
+
+        return shim->sys->fcntl_int(args->fd, flags & O_CLOEXEC ? F_DUPFD_CLOEXEC : F_DUPFD,
+                                    args->min_fd);
+}
 
 /* EINVAL also means the caller's min_fd is negative or above RLIMIT_NOFILE. The fallback tells the
  * two apart for free: plain F_DUPFD fails the same way for a bad argument, and succeeds only when
  * the kernel lacks F_DUPFD_CLOEXEC. */
-static int dup_on_fallback(const struct fl_shim *shim, int fd, int min_fd)
+static bool refused(const struct fl_shim *shim, const struct fl_creation *c, int err)
 {
-        struct fl_lock_token token;
-        int result;
-
-        fl_forklock_read_lock(&token);
-        result = shim->sys->fcntl_int(fd, F_DUPFD, min_fd);
-        if (result >= 0 && fl_mark_cloexec(shim->sys, result) < 0) {
-                int saved = errno;
-                shim->sys->close(result);
-                errno = saved;
-                result = -1;
-        }
-        fl_forklock_read_unlock(&token);
-        return result;
+        (void)shim, (void)c;
+        return err == EINVAL;
 }
+
+static const struct fl_creation_ops dup_ops = {
+    .cloexec = O_CLOEXEC,
+    .call = duplicate,
+    .refused = refused,
+};
 
 bool fl_dupfd_source_is_socket(const struct fl_shim *shim, int fd)
 {
@@ -40,25 +46,11 @@ bool fl_dupfd_source_is_socket(const struct fl_shim *shim, int fd)
 
 int fl_dupfd_cloexec(struct fl_shim *shim, int fd, int min_fd, enum fl_decision *decision)
 {
-        bool remembered = atomic_load_explicit(&shim->dupfd_cloexec_refused, memory_order_relaxed);
-        int result;
+        struct dup_args args = {fd, min_fd};
+        struct fl_creation c = {
+            &dup_ops, &shim->dupfd_cloexec_refused, FL_CALL_FCNTL, 0, false, NULL, &args};
 
-        *decision = FL_DEC_ATOMIC;
-        if (!remembered) {
-                if (shim->config.simulate_einval) {
-                        errno = EINVAL;
-                        result = -1;
-                } else {
-                        result = shim->sys->fcntl_int(fd, F_DUPFD_CLOEXEC, min_fd);
-                }
-                if (result >= 0 || errno != EINVAL)
-                        return result;
-        }
-        *decision = remembered ? FL_DEC_REMEMBERED_FALLBACK : FL_DEC_FALLBACK;
-        result = dup_on_fallback(shim, fd, min_fd);
-        if (result >= 0 && !remembered)
-                atomic_store(&shim->dupfd_cloexec_refused, true);
-        return result;
+        return fl_cloexec_call(shim, &c, O_CLOEXEC, decision);
 }
 
 struct dup_note {

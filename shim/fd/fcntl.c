@@ -7,7 +7,7 @@
 #include "dupfd.h"
 #include "fdtable.h"
 #include "stdfds.h"
-#include "surface.h"
+#include "fdcalls.h"
 
 static void fill(struct fl_record *record, int fd, int cmd, int issued, int arg)
 {
@@ -32,7 +32,7 @@ static int duplicate_unchanged(struct fl_shim *shim, int fd, int cmd, int arg)
                 decision = stdfd ? FL_DEC_INTENT : FL_DEC_AUDIT_WOULD_CHANGE;
         fill(&record, fd, cmd, cmd, arg);
         record.fd2 = result;
-        fl_dupfd_note(fd, result, FL_CALL_FCNTL, fl_surface_record(shim, &record, result, decision),
+        fl_dupfd_note(fd, result, FL_CALL_FCNTL, fl_fdcall_record(shim, &record, result, decision),
                       false, stdfd);
         return result;
 }
@@ -53,7 +53,7 @@ static int duplicate_cloexec(struct fl_shim *shim, int fd, int cmd, int arg)
                 decision = FL_DEC_INTENT;
         fill(&record, fd, cmd, F_DUPFD_CLOEXEC, arg);
         record.fd2 = result;
-        fl_dupfd_note(fd, result, FL_CALL_FCNTL, fl_surface_record(shim, &record, result, decision),
+        fl_dupfd_note(fd, result, FL_CALL_FCNTL, fl_fdcall_record(shim, &record, result, decision),
                       cmd == F_DUPFD && !stdfd, stdfd);
         return result;
 }
@@ -85,7 +85,7 @@ static void note_setfd(int fd, bool passed, uint64_t seq)
 static int record_fd_flags(struct fl_shim *shim, struct fl_record *record, int result, bool passed)
 {
         uint64_t seq =
-            fl_surface_record(shim, record, result, passed ? FL_DEC_INTENT : FL_DEC_PASSTHROUGH);
+            fl_fdcall_record(shim, record, result, passed ? FL_DEC_INTENT : FL_DEC_PASSTHROUGH);
 
         if (result >= 0) {
                 int saved = errno;

@@ -1,210 +1,91 @@
-/* socket and socketpair: the atomic attempt with SOCK_CLOEXEC, and Go's sysSocket fallback. */
+/* socket and socketpair through the one algorithm (cloexec.h): SOCK_CLOEXEC, and Go's sysSocket
+ * fallback when the kernel refuses the type flags. */
 #include <errno.h>
 #include <stdbool.h>
-#include <string.h>
 
-#include "fdflags.h"
-#include "forklock.h"
+#include "cloexec.h"
 #include "shim.h"
-#include "stdfds.h"
-#include "surface.h"
 
-#define FL_SOCK_FLAGS     (SOCK_CLOEXEC | SOCK_NONBLOCK)
 #define FL_SOCK_TYPE_MASK 0xf
 
-struct socket_call {
-        int family;
-        int type; /* as the caller passed it */
-        int protocol;
-        bool is_pair;
-        int *pair; /* socketpair's array, never read before the kernel filled it */
+struct socket_args {
+        int family, protocol;
 };
 
-static int added_flags(const struct fl_shim *shim)
+static int make_socket(const struct fl_shim *shim, const struct fl_creation *c, int type)
 {
-        return SOCK_CLOEXEC | (shim->config.profile == FL_PROFILE_GO ? SOCK_NONBLOCK : 0);
+        const struct socket_args *args = c->args;
+
+        if (c->is_pair)
+                return shim->sys->socketpair(args->family, type, args->protocol, c->pair);
+        return shim->sys->socket(args->family, type, args->protocol);
 }
+
+/* EPROTONOSUPPORT: some kernels before 2.6.27 read the unknown type bits as a protocol. */
+static bool refusal_means_old_kernel(const struct fl_shim *shim, const struct fl_creation *c,
+                                     int err)
+{
+        (void)shim, (void)c;
+        return err == EINVAL || err == EPROTONOSUPPORT;
+}
+
+static void describe(const struct fl_creation *c, struct fl_record *record)
+{
+        const struct socket_args *args = c->args;
+        bool made = record->result >= 0;
+
+        record->family = args->family;
+        record->type = c->flags & FL_SOCK_TYPE_MASK;
+        record->protocol = args->protocol;
+        record->flags_asked &= ~(uint32_t)FL_SOCK_TYPE_MASK;
+        record->flags_applied &= ~(uint32_t)FL_SOCK_TYPE_MASK;
+        record->fd = c->is_pair ? (made ? c->pair[0] : -1) : record->result;
+        record->fd2 = c->is_pair && made ? c->pair[1] : -1;
+}
+
+static const struct fl_creation_ops socket_ops = {
+    .cloexec = SOCK_CLOEXEC,
+    .nonblock = SOCK_NONBLOCK,
+    .go_adds_nonblock = true,
+    .call = make_socket,
+    .refused = refusal_means_old_kernel,
+    .describe = describe,
+};
 
 static bool has_unknown_type_bits(int type)
 {
         return (type & ~(FL_SOCK_TYPE_MASK | FL_SOCK_FLAGS)) != 0;
 }
 
-static bool refusal_means_old_kernel(int err)
+/* Type bits this kernel does not know make the call fail whatever forklock does: an EINVAL then
+ * is the caller's, not a refusal of SOCK_CLOEXEC. */
+static int create(struct fl_shim *shim, const struct fl_creation *c)
 {
-        return err == EINVAL || err == EPROTONOSUPPORT;
-}
+        int wanted = c->flags | SOCK_CLOEXEC;
 
-static int create(const struct fl_shim *shim, const struct socket_call *call, int type)
-{
-        if (call->is_pair)
-                return shim->sys->socketpair(call->family, type, call->protocol, call->pair);
-        return shim->sys->socket(call->family, type, call->protocol);
-}
-
-static void close_created(const struct fl_shim *shim, const struct socket_call *call, int fd)
-{
-        int saved = errno;
-
-        if (call->is_pair) {
-                shim->sys->close(call->pair[0]);
-                shim->sys->close(call->pair[1]);
-        } else {
-                shim->sys->close(fd);
+        if (shim->config.mode == FL_MODE_ENFORCE && has_unknown_type_bits(c->flags)) {
+                if (shim->config.profile == FL_PROFILE_GO)
+                        wanted |= SOCK_NONBLOCK;
+                return fl_create_finish(shim, c, wanted, make_socket(shim, c, wanted),
+                                        FL_DEC_ATOMIC);
         }
-        errno = saved;
-}
-
-static int apply_to_created(const struct fl_shim *shim, const struct socket_call *call, int fd,
-                            int (*apply)(const struct fl_sys *, int))
-{
-        if (!call->is_pair)
-                return apply(shim->sys, fd);
-        if (apply(shim->sys, call->pair[0]) < 0)
-                return -1;
-        return apply(shim->sys, call->pair[1]);
-}
-
-/* Go's fallback: create without flags and mark close-on-exec under the read side of the fork lock,
- * then set O_NONBLOCK outside it, closing the fd if that fails. */
-__attribute__((noinline, cold)) static int
-create_on_fallback(const struct fl_shim *shim, const struct socket_call *call, int wanted)
-{
-        struct fl_lock_token token;
-        int fd;
-
-        fl_forklock_read_lock(&token);
-        fd = create(shim, call, call->type & ~FL_SOCK_FLAGS);
-        if (fd >= 0 && apply_to_created(shim, call, fd, fl_mark_cloexec) < 0) {
-                close_created(shim, call, fd);
-                fd = -1;
-        }
-        fl_forklock_read_unlock(&token);
-        if (fd < 0 || !(wanted & SOCK_NONBLOCK))
-                return fd;
-        if (apply_to_created(shim, call, fd, fl_set_nonblock) < 0) {
-                close_created(shim, call, fd);
-                return -1;
-        }
-        return fd;
-}
-
-static void fill_record(struct fl_record *record, const struct socket_call *call, int applied,
-                        int result)
-{
-        memset(record, 0, sizeof(*record));
-        record->call = call->is_pair ? FL_CALL_SOCKETPAIR : FL_CALL_SOCKET;
-        record->family = call->family;
-        record->type = call->type & FL_SOCK_TYPE_MASK;
-        record->protocol = call->protocol;
-        record->flags_asked = (uint32_t)(call->type & ~FL_SOCK_TYPE_MASK);
-        record->flags_applied = (uint32_t)(applied & ~FL_SOCK_TYPE_MASK);
-        record->result = result;
-        record->err = result < 0 ? errno : 0;
-        record->fd = call->is_pair ? (result < 0 ? -1 : call->pair[0]) : result;
-        record->fd2 = call->is_pair && result >= 0 ? call->pair[1] : -1;
-}
-
-/* Which created fds are standard streams left inheritable: bit 0 the socket (or socketpair's first
- * end), bit 1 socketpair's second end. */
-static unsigned keep_stdfds(const struct fl_shim *shim, const struct socket_call *call, int applied,
-                            int result)
-{
-        bool asked = call->type & SOCK_CLOEXEC;
-        bool added_nonblock = (applied & ~call->type) & SOCK_NONBLOCK;
-
-        if (result < 0)
-                return 0;
-        if (!call->is_pair)
-                return fl_stdfd_intent(shim, result, asked, added_nonblock);
-        return (unsigned)fl_stdfd_intent(shim, call->pair[0], asked, added_nonblock) |
-               (unsigned)fl_stdfd_intent(shim, call->pair[1], asked, added_nonblock) << 1;
-}
-
-static int finish(struct fl_shim *shim, const struct socket_call *call, int applied, int result,
-                  enum fl_decision decision)
-{
-        struct fl_record record;
-        unsigned stdfds;
-        int saved;
-
-        if (result < 0 && !fl_failure_is_forklocks(decision))
-                return result;
-        saved = errno;
-        stdfds = keep_stdfds(shim, call, applied, result);
-        if (stdfds)
-                decision = FL_DEC_INTENT;
-        if (stdfds == (call->is_pair ? 3u : 1u))
-                applied &= ~SOCK_CLOEXEC;
-        fill_record(&record, call, applied, result);
-        fl_surface_created(shim, &record,
-                           fl_shim_decide(shim, &record, result < 0 ? FL_DEC_ERROR : decision));
-        if (stdfds & 1)
-                fl_stdfd_note(record.fd);
-        if (stdfds & 2)
-                fl_stdfd_note(record.fd2);
-        errno = saved;
-        return result;
-}
-
-static int create_unchanged(struct fl_shim *shim, const struct socket_call *call)
-{
-        int result = create(shim, call, call->type);
-        bool would_change = result >= 0 && !(call->type & SOCK_CLOEXEC);
-
-        return finish(shim, call, call->type, result,
-                      would_change ? FL_DEC_AUDIT_WOULD_CHANGE : FL_DEC_PASSTHROUGH);
-}
-
-static int create_cloexec(struct fl_shim *shim, const struct socket_call *call)
-{
-        int wanted = call->type | added_flags(shim);
-        bool remembered = atomic_load_explicit(&shim->socket_flags_refused, memory_order_relaxed);
-        int result;
-
-        if (has_unknown_type_bits(call->type))
-                return finish(shim, call, wanted, create(shim, call, wanted), FL_DEC_ATOMIC);
-        if (!remembered) {
-                if (shim->config.simulate_einval) {
-                        errno = EINVAL;
-                        result = -1;
-                } else {
-                        result = create(shim, call, wanted);
-                }
-                if (result >= 0 || !refusal_means_old_kernel(errno))
-                        return finish(shim, call, wanted, result, FL_DEC_ATOMIC);
-        }
-        result = create_on_fallback(shim, call, wanted);
-        if (result >= 0 && !remembered)
-                atomic_store(&shim->socket_flags_refused, true);
-        return finish(shim, call, wanted, result,
-                      remembered ? FL_DEC_REMEMBERED_FALLBACK : FL_DEC_FALLBACK);
-}
-
-static int dispatch(struct fl_shim *shim, const struct socket_call *call)
-{
-        switch (shim->config.mode) {
-        case FL_MODE_OFF:
-                return create(shim, call, call->type);
-        case FL_MODE_AUDIT:
-                return create_unchanged(shim, call);
-        case FL_MODE_ENFORCE:
-                break;
-        }
-        return create_cloexec(shim, call);
+        return fl_create(shim, c);
 }
 
 int fl_socket(struct fl_shim *shim, int family, int type, int protocol)
 {
-        struct socket_call call = {family, type, protocol, false, NULL};
+        struct socket_args args = {family, protocol};
+        struct fl_creation c = {
+            &socket_ops, &shim->socket_flags_refused, FL_CALL_SOCKET, type, false, NULL, &args};
 
-        return dispatch(shim, &call);
+        return create(shim, &c);
 }
 
 int fl_socketpair(struct fl_shim *shim, int family, int type, int protocol, int fds[2])
 {
-        struct socket_call call = {family, type, protocol, true, fds};
-        int result = dispatch(shim, &call);
+        struct socket_args args = {family, protocol};
+        struct fl_creation c = {
+            &socket_ops, &shim->socket_flags_refused, FL_CALL_SOCKETPAIR, type, true, fds, &args};
 
-        return result < 0 ? -1 : 0;
+        return create(shim, &c) < 0 ? -1 : 0;
 }

@@ -8,8 +8,8 @@
 #include "addrtext.h"
 #include "fdtable.h"
 #include "goprofile.h"
-#include "safebytes.h"
-#include "surface.h"
+#include "safecopy.h"
+#include "fdcalls.h"
 
 static void fill(struct fl_record *record, enum fl_call call, int fd)
 {
@@ -86,7 +86,7 @@ int fl_setsockopt(struct fl_shim *shim, int fd, int level, int name, const void 
         if (result == 0)
                 decision = note_accepted(shim, fd, level, name, value, len, &record);
         errno = saved;
-        fl_surface_record(shim, &record, result, decision);
+        fl_fdcall_record(shim, &record, result, decision);
         return result;
 }
 
@@ -150,7 +150,7 @@ int fl_bind(struct fl_shim *shim, int fd, const struct sockaddr *addr, socklen_t
                 remember_address(fd, (struct sockaddr *)&copy, copied);
         }
         errno = saved;
-        fl_surface_record(shim, &record, result, FL_DEC_PASSTHROUGH);
+        fl_fdcall_record(shim, &record, result, FL_DEC_PASSTHROUGH);
         return result;
 }
 
@@ -187,6 +187,6 @@ int fl_listen(struct fl_shim *shim, int fd, int backlog)
         if (result == 0)
                 fl_fdtable_update(fd, note_listening, &passed);
         errno = saved;
-        fl_surface_record(shim, &record, result, decision);
+        fl_fdcall_record(shim, &record, result, decision);
         return result;
 }

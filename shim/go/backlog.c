@@ -68,14 +68,12 @@ int fl_go_backlog(struct fl_shim *shim)
 
         if (backlog > 0)
                 return backlog;
-        got = shim->sys->read_file
-                  ? shim->sys->read_file("/proc/sys/net/core/somaxconn", text, sizeof(text) - 1)
-                  : -1;
+        got = shim->sys->read_file("/proc/sys/net/core/somaxconn", text, sizeof(text) - 1);
         if (got >= 0) {
                 text[got] = '\0';
                 somaxconn = text;
         }
-        if (!shim->sys->kernel_release || shim->sys->kernel_release(release, sizeof(release)) < 0)
+        if (shim->sys->kernel_release(release, sizeof(release)) < 0)
                 release[0] = '\0';
         backlog = fl_listener_backlog(somaxconn, release);
         /* Racing first listens compute the same value; whichever store lands is right. */

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "fdtable.h"
-#include "safebytes.h"
+#include "safecopy.h"
 
 struct go_option {
         int level, name, bit;

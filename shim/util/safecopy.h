@@ -1,9 +1,14 @@
-/* Reading a pointer the application handed us, before the kernel has vouched for it, must not
- * crash the program: copy through the kernel, which answers EFAULT instead. */
+/* Reading memory the application pointed at, before the kernel has vouched for the pointer, must
+ * not crash the program: copy through the kernel (process_vm_readv), which answers EFAULT instead.
+ * Both functions keep errno. */
 #ifndef FL_SAFECOPY_H
 #define FL_SAFECOPY_H
 
+#include <stdbool.h>
 #include <stddef.h>
+
+/* True when all size bytes were copied. */
+bool fl_safe_copy_bytes(void *dst, const void *src, size_t size);
 
 /* Copies the NUL-terminated string at src into dst (size > 0), truncated, NUL-terminated. A bad
  * pointer leaves dst empty. Returns the bytes copied. */

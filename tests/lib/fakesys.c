@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 
 struct fl_fake fl_fake;
@@ -175,6 +176,105 @@ static long long fake_monotonic_ns(void)
         return fl_fake.now_ns;
 }
 
+/* The rest of the table: the surface the socket and accept suites do not drive, answered as a
+ * kernel would for fds that are all sockets. Complete, so that production code never checks for a
+ * missing entry. */
+static int fake_dup3(int fd, int target, int flags)
+{
+        if (!valid(fd) || target < 0 || target >= FL_FAKE_FDS)
+                return fail(EBADF);
+        fl_fake.open[target] = true;
+        fl_fake.cloexec[target] = (flags & O_CLOEXEC) != 0;
+        return target;
+}
+
+static int fake_dup2(int fd, int target)
+{
+        return fd == target && valid(fd) ? fd : fake_dup3(fd, target, 0);
+}
+
+static int fake_dup(int fd)
+{
+        return valid(fd) ? fake_dup3(fd, fl_fake.next_fd++, 0) : fail(EBADF);
+}
+
+static int on_open_fd(int fd)
+{
+        return valid(fd) ? 0 : fail(EBADF);
+}
+
+static int fake_setsockopt(int fd, int level, int name, const void *value, socklen_t len)
+{
+        (void)level, (void)name, (void)value, (void)len;
+        return on_open_fd(fd);
+}
+
+static int fake_bind(int fd, const struct sockaddr *addr, socklen_t len)
+{
+        (void)addr, (void)len;
+        return on_open_fd(fd);
+}
+
+static int fake_listen(int fd, int backlog)
+{
+        (void)backlog;
+        return on_open_fd(fd);
+}
+
+static int fake_close_range(unsigned first, unsigned last, int flags)
+{
+        (void)flags;
+        for (unsigned fd = first; fd <= last && fd < FL_FAKE_FDS; fd++)
+                fl_fake.open[fd] = false;
+        return 0;
+}
+
+static void fake_closefrom(int first)
+{
+        fake_close_range(first < 0 ? 0 : (unsigned)first, ~0U, 0);
+}
+
+static int fake_fstat(int fd, struct stat *st)
+{
+        if (!valid(fd))
+                return fail(EBADF);
+        memset(st, 0, sizeof(*st));
+        st->st_mode = S_IFSOCK;
+        st->st_ino = (ino_t)fd + 1000;
+        return 0;
+}
+
+static ssize_t fake_recvmsg(int fd, struct msghdr *msg, int flags)
+{
+        (void)msg, (void)flags;
+        return valid(fd) ? 0 : fail(EBADF);
+}
+
+static int fake_recvmmsg(int fd, struct mmsghdr *msgs, unsigned int n, int flags,
+                         struct timespec *timeout)
+{
+        (void)msgs, (void)n, (void)flags, (void)timeout;
+        return on_open_fd(fd);
+}
+
+static int fake_ioctl(int fd, unsigned long request, unsigned long arg)
+{
+        (void)request, (void)arg;
+        return on_open_fd(fd);
+}
+
+static ssize_t fake_read_file(const char *path, char *buf, size_t size)
+{
+        (void)path, (void)buf, (void)size;
+        return fail(ENOENT);
+}
+
+static int fake_kernel_release(char *buf, size_t size)
+{
+        (void)buf, (void)size;
+        return fail(EFAULT);
+}
+
 const struct fl_sys fl_fake_sys = {
     .socket = fake_socket,
     .socketpair = fake_socketpair,
@@ -185,4 +285,18 @@ const struct fl_sys fl_fake_sys = {
     .poll = fake_poll,
     .getsockopt = fake_getsockopt,
     .monotonic_ns = fake_monotonic_ns,
+    .dup = fake_dup,
+    .dup2 = fake_dup2,
+    .dup3 = fake_dup3,
+    .setsockopt = fake_setsockopt,
+    .bind = fake_bind,
+    .listen = fake_listen,
+    .close_range = fake_close_range,
+    .closefrom = fake_closefrom,
+    .fstat = fake_fstat,
+    .recvmsg = fake_recvmsg,
+    .recvmmsg = fake_recvmmsg,
+    .ioctl = fake_ioctl,
+    .read_file = fake_read_file,
+    .kernel_release = fake_kernel_release,
 };

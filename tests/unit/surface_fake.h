@@ -11,7 +11,7 @@
 
 #include "fdtable.h"
 #include "shim.h"
-#include "surface.h"
+#include "fdcalls.h"
 
 #define FAKE_FDS 128
 

@@ -1,5 +1,5 @@
-/* What the surface calls share: recording one call, and noting created fds. */
-#include "surface.h"
+/* What the fd calls share: recording one call, and noting created fds. */
+#include "fdcalls.h"
 
 #include <errno.h>
 #include <string.h>
@@ -7,8 +7,8 @@
 #include "fdtable.h"
 #include "goprofile.h"
 
-uint64_t fl_surface_record(struct fl_shim *shim, struct fl_record *record, int result,
-                           enum fl_decision decision)
+uint64_t fl_fdcall_record(struct fl_shim *shim, struct fl_record *record, int result,
+                          enum fl_decision decision)
 {
         return fl_shim_record(shim, record, result, decision);
 }
@@ -27,7 +27,7 @@ static void note_created(int fd, const struct fl_record *record, uint64_t seq, i
         fl_fdtable_set(fd, &info);
 }
 
-void fl_surface_created(struct fl_shim *shim, const struct fl_record *record, uint64_t seq)
+void fl_fdcall_created(struct fl_shim *shim, const struct fl_record *record, uint64_t seq)
 {
         struct fl_fd_info listener;
         int saved = errno;

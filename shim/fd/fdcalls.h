@@ -1,5 +1,6 @@
-/* The rest of the wrapped surface: fcntl, the dup family, setsockopt, bind, listen and the close
- * family. Each function behaves like the libc call it stands for: a result, or -1 with errno set.
+/* The fd calls that use or mark existing fds, beside the creating ones (cloexec.h): fcntl, ioctl's
+ * FIONCLEX, the dup family, setsockopt, bind, listen and the close family. Each function behaves
+ * like the libc call it stands for: a result, or -1 with errno set.
  *
  * What the records hold, beyond call/fd/result/err/decision:
  *   FL_CALL_FCNTL       flags_asked = the command asked, flags_applied = the command issued,
@@ -12,8 +13,8 @@
  *   FL_CALL_BIND        family, text = the address ("0.0.0.0:80", "[::]:80", "unix:/path")
  *   FL_CALL_LISTEN      flags_asked = the backlog asked, aux = the backlog passed to the kernel
  *   FL_CALL_CLOSE*      fd = first, fd2 = last (close_range), aux = close_range flags */
-#ifndef FL_SURFACE_H
-#define FL_SURFACE_H
+#ifndef FL_FDCALLS_H
+#define FL_FDCALLS_H
 
 #include <fcntl.h>
 #include <stdbool.h>
@@ -115,13 +116,13 @@ int fl_close(struct fl_shim *shim, int fd);
 int fl_close_range(struct fl_shim *shim, unsigned first, unsigned last, int flags);
 void fl_closefrom(struct fl_shim *shim, int first);
 
-/* Called by socket.c and accept.c after a created fd was recorded (seq: that record): notes the
+/* Called by cloexec.c after a created fd was recorded (seq: that record): notes the
  * fd(s) in the fdtable and applies the go profile's options at creation. */
-void fl_surface_created(struct fl_shim *shim, const struct fl_record *record, uint64_t seq);
+void fl_fdcall_created(struct fl_shim *shim, const struct fl_record *record, uint64_t seq);
 
-/* Records a surface call: fills result and err (from errno), decides, keeps errno. Returns the
+/* Records one of these calls: fills result and err (from errno), decides, keeps errno. Returns the
  * record's seq. */
-uint64_t fl_surface_record(struct fl_shim *shim, struct fl_record *record, int result,
-                           enum fl_decision decision);
+uint64_t fl_fdcall_record(struct fl_shim *shim, struct fl_record *record, int result,
+                          enum fl_decision decision);
 
 #endif
