@@ -228,9 +228,10 @@ void dump_json_line_view(FILE *out, const struct fl_ring_reader *r, const struct
                 "\"decision\":\"%s\",\"decision_id\":%u,\"family\":%d,\"type\":%d,"
                 "\"protocol\":%d,\"flags_asked\":%u,\"flags_applied\":%u,\"ino\":%llu,"
                 "\"child_pid\":%d,\"aux\":%d,\"text\":",
-                fl_decision_name(names_shown_decision(rec, view)), names_shown_decision(rec, view),
-                rec->family, rec->type, rec->protocol, rec->flags_asked, rec->flags_applied,
-                (unsigned long long)rec->ino, rec->child_pid, rec->aux);
+                fl_decision_name(names_shown_decision(rec, view)),
+                (unsigned)names_shown_decision(rec, view), rec->family, rec->type, rec->protocol,
+                rec->flags_asked, rec->flags_applied, (unsigned long long)rec->ino, rec->child_pid,
+                rec->aux);
         if (text)
                 put_json_text(out, text, strlen(text));
         else
