@@ -1,4 +1,7 @@
+/* musl declares recvmmsg's flags unsigned; glibc's int is kept (the same register either way). */
+#define recvmmsg fl_libc_declares_recvmmsg
 #include <sys/socket.h>
+#undef recvmmsg
 
 #include "process.h"
 
@@ -11,6 +14,7 @@ __attribute__((visibility("default"))) ssize_t recvmsg(int fd, struct msghdr *ms
         return result;
 }
 
+int recvmmsg(int fd, struct mmsghdr *msgs, unsigned int n, int flags, struct timespec *timeout);
 __attribute__((visibility("default"))) int recvmmsg(int fd, struct mmsghdr *msgs, unsigned int n,
                                                     int flags, struct timespec *timeout)
 {
