@@ -21,15 +21,8 @@ static const char *sanrt(void)
 static void python_execs(struct fl_run *run, bool audit, const char *inheritable)
 {
         char script[1024];
-        const char *audit_argv[] = {fl_build_path("forklock-audit"),
-                                    "--quiet",
-                                    "-o",
-                                    "/dev/stdout",
-                                    "--",
-                                    PYTHON,
-                                    "-c",
-                                    script,
-                                    NULL};
+        const char *audit_argv[] = {
+            fl_build_path("forklock-audit"), "--quiet", "-o", "/dev/stdout", "--", PYTHON, "-c", script, NULL};
         const char *plain_argv[] = {PYTHON, "-c", script, NULL};
 
         snprintf(script, sizeof(script),
