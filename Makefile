@@ -344,6 +344,11 @@ MAN7 = $(wildcard man/*.7)
 install: all
 	install -d $(DESTDIR)$(LIBDIR_INST) $(DESTDIR)$(PREFIX)/bin
 	install -m 0644 $(LIB) $(DESTDIR)$(LIBDIR_INST)/libforklock.so
+	@# Each ABI where ld.so's $$LIB finds it, as in the build tree (see "Other ABIs" above).
+	cd $(BUILD) && for f in lib/*/libforklock.so lib32/libforklock.so lib64/libforklock.so \
+	                        '$$LIB/libforklock.so'; do \
+	  [ -e "$$f" ] || continue; install -d "$(DESTDIR)$(LIBDIR_INST)/$${f%/*}"; \
+	  install -m 0644 "$$f" "$(DESTDIR)$(LIBDIR_INST)/$$f"; done
 	install -m 0755 $(TOOLS) $(DESTDIR)$(LIBDIR_INST)/
 	install -m 0755 scripts/forklock $(DESTDIR)$(PREFIX)/bin/forklock
 	install -d $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(PREFIX)/share/man/man7

@@ -5,6 +5,7 @@
  * load any library (static, setuid) still runs, and forklock says so once. */
 #include <criterion/criterion.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,4 +203,41 @@ Test(abi, setuid_program_is_noted)
         cr_expect_eq(run.status, 0, "status %d\n%s\n%s", run.status, run.out, run.err);
         cr_expect_eq(fl_count_lines(run.err, "is setuid"), 1, "noted:\n%s", run.err);
         fl_remove_dir(dir);
+}
+
+/* --kernel's seccomp filter has an i386 section: a 32-bit image runs under an emulated old
+ * kernel (it was killed with SIGSYS: the filter knew x86_64 and aarch64 only). */
+Test(abi, glibc32_under_an_emulated_old_kernel)
+{
+        const char *cmd[] = {"--kernel=2.6.26", "--", image("32"), image("64"), NULL};
+
+        need("32");
+        forklock_run("forklock-run", cmd);
+        cr_assert_eq(run.status, 0, "status %d\n%s\n%s", run.status, run.out, run.err);
+        expect_no_loader_message();
+        expect_protected("i386-glibc", true);
+        expect_protected("x86_64-glibc", false);
+}
+
+/* The rows only i386 has, each just below and at its kernel. */
+static void probe_at(const char *kernel, int direct, int accept4)
+{
+        char option[64], expected[96];
+        const char *cmd[] = {option, "--", fl_build_path("i386/fixtures/abi_i386_probe"), NULL};
+
+        need("32");
+        snprintf(option, sizeof(option), "--kernel=%s", kernel);
+        snprintf(expected, sizeof(expected), "direct_socket=%d socketcall_accept4=%d", direct,
+                 accept4);
+        forklock_run("forklock-run", cmd);
+        cr_assert_eq(run.status, 0, "%s: status %d\n%s\n%s", kernel, run.status, run.out, run.err);
+        cr_expect(strstr(run.out, expected), "%s: want %s, got %s", kernel, expected, run.out);
+}
+
+Test(abi, i386_kernel_rows)
+{
+        probe_at("2.6.27", ENOSYS, EINVAL);
+        probe_at("2.6.28", ENOSYS, EBADF);
+        probe_at("4.2", ENOSYS, EBADF);
+        probe_at("4.3", 0, EBADF);
 }
