@@ -278,7 +278,7 @@ $(LIBMUSL): $(OBJMUSL) preload/libforklock.map
 	@mkdir -p $(dir $@)
 	@echo "  LDMUSL  $@"
 	@musl-gcc -shared $(LDFLAGS) -Wl,--version-script=preload/libforklock.map -Wl,-z,now \
-	      -o $@ $(OBJMUSL)
+	      -o $@ $(OBJMUSL) -lc
 
 $(BUILD)/$$LIB/libforklock.so: | $(LIBMUSL)
 	@mkdir -p '$(BUILD)/$$LIB'
