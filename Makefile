@@ -256,7 +256,7 @@ $(BUILD)/i386/fixtures/%.so: tests/fixtures/%.c
 $(BUILD)/static/%: tests/fixtures/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $@ (static)"
-	@$(CC) $(TESTCFLAGS) -static -o $@ $<
+	@$(CC) $(filter-out -fsanitize% -fno-sanitize%,$(TESTCFLAGS)) -static -o $@ $<
 
 $(BUILD)/musl/include/.made:
 	@mkdir -p $(dir $@)
