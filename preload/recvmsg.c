@@ -1,4 +1,7 @@
+/* musl declares recvmmsg's flags unsigned; glibc's int is kept (the same register either way). */
+#define recvmmsg fl_libc_declares_recvmmsg
 #include <sys/socket.h>
+#undef recvmmsg
 
 #include "export.h"
 #include "process.h"
@@ -12,6 +15,7 @@ FL_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
         return result;
 }
 
+int recvmmsg(int fd, struct mmsghdr *msgs, unsigned int n, int flags, struct timespec *timeout);
 FL_EXPORT int recvmmsg(int fd, struct mmsghdr *msgs, unsigned int n, int flags,
                        struct timespec *timeout)
 {

@@ -4,7 +4,7 @@
  * in a thread-local frame (the child, sharing the parent's memory and thread pointer, only reads
  * it), and rbx, which the real vfork keeps in both parent and child, points at that frame. */
 #include "vfork.h"
-#if FL_VFORK_IN_ASSEMBLY
+#if FL_VFORK_IN_ASSEMBLY && defined(__x86_64__)
         .text
         .globl  vfork
         .type   vfork, @function

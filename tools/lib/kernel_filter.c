@@ -80,12 +80,12 @@ static void emit_arch_section(struct program *prog, enum fl_arch arch, uint32_t 
         emit_return(prog, SECCOMP_RET_ALLOW);
 }
 
-/* Header: two architecture tests, each followed by an unconditional jump (32-bit offset, so the
+/* Header: three architecture tests, each followed by an unconditional jump (32-bit offset, so the
  * sections may be any length), then the kill for every other architecture. */
 size_t fl_kernel_build_filter(uint32_t version, struct sock_filter *out, size_t cap)
 {
         struct program prog = {.insn = out, .len = 0, .cap = cap};
-        size_t x86_jump, arm_jump;
+        size_t x86_jump, arm_jump, i386_jump;
 
         emit_load(&prog, offsetof(struct seccomp_data, arch));
         emit_jump_if(&prog, BPF_JEQ, AUDIT_ARCH_X86_64, 0, 1);
@@ -93,6 +93,9 @@ size_t fl_kernel_build_filter(uint32_t version, struct sock_filter *out, size_t 
         emit(&prog, (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 0));
         emit_jump_if(&prog, BPF_JEQ, AUDIT_ARCH_AARCH64, 0, 1);
         arm_jump = prog.len;
+        emit(&prog, (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 0));
+        emit_jump_if(&prog, BPF_JEQ, AUDIT_ARCH_I386, 0, 1);
+        i386_jump = prog.len;
         emit(&prog, (struct sock_filter)BPF_STMT(BPF_JMP | BPF_JA, 0));
         emit_return(&prog, SECCOMP_RET_KILL_PROCESS);
 
@@ -102,6 +105,9 @@ size_t fl_kernel_build_filter(uint32_t version, struct sock_filter *out, size_t 
         if (arm_jump < cap)
                 out[arm_jump].k = (uint32_t)(prog.len - arm_jump - 1);
         emit_arch_section(&prog, FL_ARCH_AARCH64, version);
+        if (i386_jump < cap)
+                out[i386_jump].k = (uint32_t)(prog.len - i386_jump - 1);
+        emit_arch_section(&prog, FL_ARCH_I386, version);
         return prog.len <= cap ? prog.len : 0;
 }
 

@@ -10,8 +10,8 @@
 #define FL_FILTER_MAX 512
 
 /* Writes the program for `version` into `out`; returns its length, or 0 if `cap` is too small.
- * The program dispatches on the architecture first (x86_64, aarch64; anything else, including
- * i386 via int 0x80 and 32-bit ARM compat, kills the process, since our numbers do not apply),
+ * The program dispatches on the architecture first (x86_64, aarch64, i386; anything else, such as
+ * 32-bit ARM compat, kills the process, since our numbers do not apply),
  * refuses x32 calls with ENOSYS, then refuses each boundary above `version` with its errno. */
 size_t fl_kernel_build_filter(uint32_t version, struct sock_filter *out, size_t cap);
 

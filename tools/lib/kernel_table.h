@@ -33,7 +33,7 @@ struct fl_arch_match {
         uint32_t value;
 };
 
-enum fl_arch { FL_ARCH_X86_64, FL_ARCH_AARCH64, FL_ARCH_COUNT };
+enum fl_arch { FL_ARCH_X86_64, FL_ARCH_AARCH64, FL_ARCH_I386, FL_ARCH_COUNT };
 
 /* Below `since`, a call that matches fails with `err` without reaching the kernel. */
 struct fl_kernel_boundary {

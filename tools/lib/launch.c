@@ -3,6 +3,7 @@
 #include "kernel_table.h"
 #include "ring.h"
 #include "ring_reader.h"
+#include "target.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -164,16 +165,65 @@ static int make_private_dir(struct launch *l)
                         strerror(errno));
 }
 
+/* ld.so's $LIB token picks each image's own build: lib/x86_64-linux-gnu, lib/i386-linux-gnu (lib32
+ * with libc6-i386), while musl's ld.so, which does not expand it, opens the directory named "$LIB"
+ * literally, where the musl build is. Used when the tree has the native entry (make and make
+ * install create it), else the plain path of old trees. */
+#if defined(__x86_64__)
+#define NATIVE_LIB "lib/x86_64-linux-gnu"
+#elif defined(__aarch64__)
+#define NATIVE_LIB "lib/aarch64-linux-gnu"
+#elif defined(__i386__)
+#define NATIVE_LIB "lib/i386-linux-gnu"
+#else
+#define NATIVE_LIB "lib"
+#endif
+
+static void library_entry(const struct launch *l, char *out, size_t size)
+{
+        char native[PATH_MAX * 2];
+
+        snprintf(native, sizeof(native), "%s/" NATIVE_LIB "/libforklock.so", l->libdir);
+        if (access(native, R_OK) == 0)
+                snprintf(out, size, "%s/$LIB/libforklock.so", l->libdir);
+        else
+                snprintf(out, size, "%s/libforklock.so", l->libdir);
+}
+
 /* A sanitizer runtime must stay first in LD_PRELOAD; otherwise the library goes first. */
 static void compose_preload(struct launch *l)
 {
         const char *old = getenv("LD_PRELOAD");
+        char entry[PATH_MAX * 2];
 
+        library_entry(l, entry, sizeof(entry));
         if (old && (strstr(old, "libasan") || strstr(old, "libtsan")))
-                snprintf(l->preload, sizeof(l->preload), "%s %s/libforklock.so", old, l->libdir);
+                snprintf(l->preload, sizeof(l->preload), "%s %s", old, entry);
         else
-                snprintf(l->preload, sizeof(l->preload), "%s/libforklock.so%s%s", l->libdir,
-                         old && old[0] ? " " : "", old ? old : "");
+                snprintf(l->preload, sizeof(l->preload), "%s%s%s", entry, old && old[0] ? " " : "",
+                         old ? old : "");
+}
+
+/* Said once, before CMD runs, whatever --quiet says: the user asked for protection that this
+ * program cannot get. */
+static void note_unloadable(struct launch *l)
+{
+        char path[PATH_MAX];
+
+        l->unloadable = fl_target_unloadable(l->cmd[0], path, sizeof(path));
+        if (!l->unloadable)
+                return;
+        if (strcmp(l->unloadable, "statically linked") == 0)
+                fprintf(stderr,
+                        "%s: note: %s is statically linked: libforklock cannot be preloaded "
+                        "there, so its fds are not made close-on-exec nor audited%s\n",
+                        l->cli->tool, path,
+                        l->kernel ? " (--kernel still applies)" : " (only --kernel applies)");
+        else
+                fprintf(stderr,
+                        "%s: note: %s is %s: ld.so ignores LD_PRELOAD there (outside the secure "
+                        "directories), so libforklock is not loaded into it\n",
+                        l->cli->tool, path, l->unloadable);
 }
 
 static void set_if(const char *name, const char *value)
@@ -204,6 +254,7 @@ int launch_prepare(struct launch *l)
         if (mkdir(drop, 0700) == 0)
                 chmod(drop, 01733);
         compose_preload(l);
+        note_unloadable(l);
         setenv("FORKLOCK_MODE", l->mode ? l->mode : "enforce", 1);
         setenv("FORKLOCK_LOG", l->ring_path, 1);
         set_if("FORKLOCK_PROFILE", l->profile);

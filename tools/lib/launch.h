@@ -48,8 +48,9 @@ struct launch {
         char ring_path[PATH_MAX * 2]; /* absolute */
         char made_dir[PATH_MAX];      /* the private directory made here, or "" */
         char preload[PATH_MAX * 3];
-        bool interrupted; /* SIGINT/SIGQUIT arrived while waiting */
-        int signal;       /* the signal CMD died of, or 0 */
+        const char *unloadable; /* why CMD cannot load the library ("statically linked"), or NULL */
+        bool interrupted;       /* SIGINT/SIGQUIT arrived while waiting */
+        int signal;             /* the signal CMD died of, or 0 */
 };
 
 /* Takes one of the options above; 1 when id is not one of them. */
