@@ -38,7 +38,8 @@ struct vfork_frame {
 
 _Static_assert(offsetof(struct vfork_frame, return_address) == FL_VFORK_FRAME_RETURN, "frame");
 _Static_assert(offsetof(struct vfork_frame, caller_rbx) == FL_VFORK_FRAME_RBX, "frame");
-_Static_assert(offsetof(struct vfork_frame, real) == FL_VFORK_FRAME_REAL, "frame");
+/* The offset is also spelled in assembly, where it cannot be a size_t expression. */
+_Static_assert(offsetof(struct vfork_frame, real) == FL_VFORK_FRAME_REAL, /* NOLINT */ "frame");
 
 static __thread struct vfork_frame frames[FL_VFORK_DEPTH];
 __attribute__((tls_model("initial-exec"))) __thread unsigned fl_vfork_depth;
