@@ -273,20 +273,20 @@ static bool by_unicorn(const struct fd_query *q)
         return fd_in_list(var(q, FL_VAR_UNICORN_FD), ',', q->fd);
 }
 
-/* Every convention, once: the variable that turns it on, what it names, and the reason given. */
+/* Every convention, once: the variable that turns it on, the reason given, what it names. */
 static const struct convention {
-        enum fl_inherit_var variable;
         bool (*names)(const struct fd_query *q);
+        enum fl_inherit_var variable;
         enum fl_pass_reason reason;
 } conventions[] = {
-    {FL_VAR_LISTEN_FDS, by_systemd, FL_PASS_SYSTEMD},
-    {FL_VAR_NGINX, by_nginx, FL_PASS_NGINX},
-    {FL_VAR_FORKLOCK_INHERIT, by_forklock, FL_PASS_INHERIT},
-    {FL_VAR_MAKEFLAGS, by_make, FL_PASS_JOBSERVER},
-    {FL_VAR_SERVER_STARTER_PORT, by_server_starter, FL_PASS_SERVER_STARTER},
-    {FL_VAR_EINHORN_FD_COUNT, by_einhorn, FL_PASS_EINHORN},
-    {FL_VAR_GUNICORN_FD, by_gunicorn, FL_PASS_GUNICORN},
-    {FL_VAR_UNICORN_FD, by_unicorn, FL_PASS_UNICORN},
+    {by_systemd, FL_VAR_LISTEN_FDS, FL_PASS_SYSTEMD},
+    {by_nginx, FL_VAR_NGINX, FL_PASS_NGINX},
+    {by_forklock, FL_VAR_FORKLOCK_INHERIT, FL_PASS_INHERIT},
+    {by_make, FL_VAR_MAKEFLAGS, FL_PASS_JOBSERVER},
+    {by_server_starter, FL_VAR_SERVER_STARTER_PORT, FL_PASS_SERVER_STARTER},
+    {by_einhorn, FL_VAR_EINHORN_FD_COUNT, FL_PASS_EINHORN},
+    {by_gunicorn, FL_VAR_GUNICORN_FD, FL_PASS_GUNICORN},
+    {by_unicorn, FL_VAR_UNICORN_FD, FL_PASS_UNICORN},
 };
 
 #define N_CONVENTIONS (sizeof(conventions) / sizeof(conventions[0]))
