@@ -12,6 +12,7 @@
 #include "audit.h"
 #include "carry.h"
 #include "env_room.h"
+#include "exec_net.h"
 #include "export.h"
 #include "ids.h"
 #include "image.h"
@@ -71,6 +72,13 @@ static char *const *audit_exec(enum fl_call call, const char *program, char *con
                 return envp;
         fl_audit_exec(shim, call, program, argv, envp);
         return room && room->room ? fl_carry_complete(envp, &room->plan, room->room) : envp;
+}
+
+/* Scope all: the fds not passed on purpose become close-on-exec before the new image starts. A
+ * bad envp is left for the kernel: no convention is read from it. */
+static void safety_net(char *const envp[])
+{
+        fl_exec_net(fl_process(), fl_vector_readable(envp) ? envp : NULL);
 }
 
 static int missing(void)
@@ -168,6 +176,7 @@ static int spawn_locked(enum fl_call call, fl_spawn_fn real, pid_t *pid, const c
         FL_ENV_ROOM(room, envp);
 
         fl_image_begin(fl_process(), &image, call, path);
+        safety_net(envp);
         envp = audit_exec(call, path, argv, envp, &room);
         fl_audit_spawn_dup2s(fl_process(), actions);
         err = real(&child, path, actions, attr, argv, envp);
@@ -234,6 +243,7 @@ FL_EXPORT FILE *popen(const char *command, const char *mode)
                 return NULL;
         }
         fl_image_begin(fl_process(), &image, FL_CALL_POPEN, command);
+        safety_net(environ);
         audit_exec(FL_CALL_POPEN, command, NULL, environ, NULL);
         errno = saved;
         stream = real(command, mode);
@@ -301,6 +311,7 @@ static int exec_image(const struct exec_args *a, char *const envp[], const struc
         int result;
 
         fl_image_begin(fl_process(), &image, FL_CALL_EXEC, a->path);
+        safety_net(envp);
         passed = audit_exec(FL_CALL_EXEC, a->path, a->argv, envp, room);
         result = call_next_exec(a, passed, passed != envp);
         env_room_release(room);

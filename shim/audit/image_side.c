@@ -162,7 +162,10 @@ static void audit_child_fd(int fd, void *ctx)
         if (reason == FL_PASS_NONE)
                 reason =
                     parent_said(scan->ring, scan->view, scan->self, scan->parent, fd, info.ino);
-        if (reason != FL_PASS_NONE)
+        /* Under scope all, whatever crossed into this image was let through by the previous one
+         * (or held before the command started, not its leak): a shell between the program and
+         * its child passes it on, so the safety net keeps it. */
+        if (reason != FL_PASS_NONE || shim->config.scope == FL_SCOPE_ALL)
                 keep_passing(fd, info.ino);
         fl_audit_fill_fd_record(&record, fd, &info, FL_AUDIT_CHILD, reason);
         record.child_pid = scan->parent;

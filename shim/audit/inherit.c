@@ -15,21 +15,31 @@ static const char *value_of(const char *entry, const char *name)
         return NULL;
 }
 
+static const char *const variables[FL_VAR_COUNT] = {
+    [FL_VAR_LISTEN_FDS] = "LISTEN_FDS",
+    [FL_VAR_LISTEN_PID] = "LISTEN_PID",
+    [FL_VAR_NGINX] = "NGINX",
+    [FL_VAR_FORKLOCK_INHERIT] = "FORKLOCK_INHERIT",
+    [FL_VAR_MAKEFLAGS] = "MAKEFLAGS",
+    [FL_VAR_SERVER_STARTER_PORT] = "SERVER_STARTER_PORT",
+    [FL_VAR_EINHORN_FD_COUNT] = "EINHORN_FD_COUNT",
+    [FL_VAR_GUNICORN_FD] = "GUNICORN_FD",
+    [FL_VAR_UNICORN_FD] = "UNICORN_FD",
+};
+
 void fl_inherit_from_envp(struct fl_inherit_env *env, char *const envp[])
 {
         memset(env, 0, sizeof(*env));
-        for (size_t i = 0; envp && envp[i]; i++) {
-                const char *v;
+        env->envp = envp;
+        for (size_t i = 0; envp && envp[i]; i++)
+                for (int v = 0; v < FL_VAR_COUNT; v++) {
+                        const char *value = value_of(envp[i], variables[v]);
 
-                if ((v = value_of(envp[i], "LISTEN_FDS")))
-                        env->listen_fds = v;
-                else if ((v = value_of(envp[i], "LISTEN_PID")))
-                        env->listen_pid = v;
-                else if ((v = value_of(envp[i], "NGINX")))
-                        env->nginx = v;
-                else if ((v = value_of(envp[i], "FORKLOCK_INHERIT")))
-                        env->forklock_inherit = v;
-        }
+                        if (value) {
+                                env->value[v] = value;
+                                break;
+                        }
+                }
 }
 
 /* Decimal digits in [s, end) as a non-negative int; -1 when empty, not digits or too large. */
@@ -140,24 +150,185 @@ bool fl_inherit_list_valid(const char *list)
         return valid;
 }
 
+/* fd is one of the items of [s, end) separated by sep; an item "name=fd" counts by what follows
+ * its last '='. */
+static bool fd_in_items(const char *s, const char *end, char sep, int fd)
+{
+        const char *item = s;
+
+        for (const char *p = s; p <= end; p++) {
+                if (p < end && *p != sep) {
+                        if (*p == '=')
+                                item = p + 1;
+                        continue;
+                }
+                if (number(item, p) == fd)
+                        return true;
+                item = p + 1;
+        }
+        return false;
+}
+
+static bool fd_in_list(const char *list, char sep, int fd)
+{
+        return list && fd_in_items(list, list + strlen(list), sep, fd);
+}
+
+static const char *word_end(const char *s)
+{
+        while (*s && *s != ' ')
+                s++;
+        return s;
+}
+
+/* make's jobserver: a word of MAKEFLAGS "--jobserver-auth=R,W" (make 4.2 on) or
+ * "--jobserver-fds=R,W" (before). "fifo:PATH" names no fd. */
+static bool names_jobserver(const char *makeflags, int fd)
+{
+        static const char *const options[] = {"--jobserver-auth=", "--jobserver-fds="};
+
+        for (const char *w = makeflags; w && *w; w = *w ? w + 1 : w) {
+                const char *end = word_end(w);
+
+                for (size_t i = 0; i < sizeof(options) / sizeof(options[0]); i++) {
+                        size_t n = strlen(options[i]);
+
+                        if ((size_t)(end - w) > n && strncmp(w, options[i], n) == 0 &&
+                            fd_in_items(w + n, end, ',', fd))
+                                return true;
+                }
+                w = end;
+        }
+        return false;
+}
+
+/* einhorn: EINHORN_FD_0 .. EINHORN_FD_<EINHORN_FD_COUNT-1>, one fd each. */
+static bool names_einhorn(const struct fl_inherit_env *env, int fd)
+{
+        long count = whole_number(env->value[FL_VAR_EINHORN_FD_COUNT]);
+
+        for (size_t i = 0; count > 0 && env->envp && env->envp[i]; i++) {
+                const char *e = env->envp[i];
+                const char *eq = strchr(e, '=');
+                long index;
+
+                if (strncmp(e, "EINHORN_FD_", 11) != 0 || !eq)
+                        continue;
+                index = number(e + 11, eq);
+                if (index >= 0 && index < count && whole_number(eq + 1) == fd)
+                        return true;
+        }
+        return false;
+}
+
+struct fd_query {
+        const struct fl_inherit_env *env;
+        pid_t pid;
+        int fd, type, port;
+};
+
+static const char *var(const struct fd_query *q, enum fl_inherit_var v)
+{
+        return q->env->value[v];
+}
+
+static bool by_systemd(const struct fd_query *q)
+{
+        return fl_inherit_systemd(var(q, FL_VAR_LISTEN_FDS), var(q, FL_VAR_LISTEN_PID), q->pid,
+                                  q->fd);
+}
+
+static bool by_nginx(const struct fd_query *q)
+{
+        return fl_inherit_nginx(var(q, FL_VAR_NGINX), q->fd);
+}
+
+static bool by_forklock(const struct fd_query *q)
+{
+        return fl_inherit_listed(var(q, FL_VAR_FORKLOCK_INHERIT), q->fd, q->type, q->port);
+}
+
+static bool by_make(const struct fd_query *q)
+{
+        return names_jobserver(var(q, FL_VAR_MAKEFLAGS), q->fd);
+}
+
+static bool by_server_starter(const struct fd_query *q)
+{
+        return fd_in_list(var(q, FL_VAR_SERVER_STARTER_PORT), ';', q->fd);
+}
+
+static bool by_einhorn(const struct fd_query *q)
+{
+        return names_einhorn(q->env, q->fd);
+}
+
+static bool by_gunicorn(const struct fd_query *q)
+{
+        return fd_in_list(var(q, FL_VAR_GUNICORN_FD), ',', q->fd);
+}
+
+static bool by_unicorn(const struct fd_query *q)
+{
+        return fd_in_list(var(q, FL_VAR_UNICORN_FD), ',', q->fd);
+}
+
+/* Every convention, once: the variable that turns it on, the reason given, what it names. */
+static const struct convention {
+        bool (*names)(const struct fd_query *q);
+        enum fl_inherit_var variable;
+        enum fl_pass_reason reason;
+} conventions[] = {
+    {by_systemd, FL_VAR_LISTEN_FDS, FL_PASS_SYSTEMD},
+    {by_nginx, FL_VAR_NGINX, FL_PASS_NGINX},
+    {by_forklock, FL_VAR_FORKLOCK_INHERIT, FL_PASS_INHERIT},
+    {by_make, FL_VAR_MAKEFLAGS, FL_PASS_JOBSERVER},
+    {by_server_starter, FL_VAR_SERVER_STARTER_PORT, FL_PASS_SERVER_STARTER},
+    {by_einhorn, FL_VAR_EINHORN_FD_COUNT, FL_PASS_EINHORN},
+    {by_gunicorn, FL_VAR_GUNICORN_FD, FL_PASS_GUNICORN},
+    {by_unicorn, FL_VAR_UNICORN_FD, FL_PASS_UNICORN},
+};
+
+#define N_CONVENTIONS (sizeof(conventions) / sizeof(conventions[0]))
+
 enum fl_pass_reason fl_inherit_convention(const struct fl_inherit_env *env, pid_t pid, int fd,
                                           int type, int port)
 {
-        if (fl_inherit_systemd(env->listen_fds, env->listen_pid, pid, fd))
-                return FL_PASS_SYSTEMD;
-        if (fl_inherit_nginx(env->nginx, fd))
-                return FL_PASS_NGINX;
-        if (fl_inherit_listed(env->forklock_inherit, fd, type, port))
-                return FL_PASS_INHERIT;
+        const struct fd_query q = {env, pid, fd, type, port};
+
+        for (size_t i = 0; i < N_CONVENTIONS; i++)
+                if (env->value[conventions[i].variable] && conventions[i].names(&q))
+                        return conventions[i].reason;
         return FL_PASS_NONE;
+}
+
+/* MAKEFLAGS is in the environment of everything make runs: it counts only with a jobserver. */
+bool fl_inherit_names_any(const struct fl_inherit_env *env)
+{
+        for (size_t i = 0; i < N_CONVENTIONS; i++) {
+                const char *value = env->value[conventions[i].variable];
+
+                if (value &&
+                    (conventions[i].variable != FL_VAR_MAKEFLAGS || strstr(value, "--jobserver-")))
+                        return true;
+        }
+        return false;
 }
 
 const char *fl_pass_reason_name(enum fl_pass_reason reason)
 {
         static const char *const names[FL_PASS_COUNT] = {
-            [FL_PASS_NONE] = "none",           [FL_PASS_SYSTEMD] = "LISTEN_FDS",
-            [FL_PASS_NGINX] = "NGINX",         [FL_PASS_INHERIT] = "FORKLOCK_INHERIT",
-            [FL_PASS_INTENT] = "dup2/F_SETFD", [FL_PASS_SPAWN_DUP2] = "posix_spawn dup2",
+            [FL_PASS_NONE] = "none",
+            [FL_PASS_SYSTEMD] = "LISTEN_FDS",
+            [FL_PASS_NGINX] = "NGINX",
+            [FL_PASS_INHERIT] = "FORKLOCK_INHERIT",
+            [FL_PASS_INTENT] = "dup2/F_SETFD",
+            [FL_PASS_SPAWN_DUP2] = "posix_spawn dup2",
+            [FL_PASS_JOBSERVER] = "make jobserver",
+            [FL_PASS_SERVER_STARTER] = "SERVER_STARTER_PORT",
+            [FL_PASS_EINHORN] = "EINHORN_FD",
+            [FL_PASS_GUNICORN] = "GUNICORN_FD",
+            [FL_PASS_UNICORN] = "UNICORN_FD",
         };
 
         return (unsigned)reason < FL_PASS_COUNT ? names[reason] : "?";

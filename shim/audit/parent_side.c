@@ -47,13 +47,8 @@ static bool has_intent(const struct fl_shim *shim, int fd)
         return fl_fdtable_verify(shim->sys, fd, &info) && (info.flags & FL_FD_INTENT);
 }
 
-static bool names_any_fd(const struct fl_inherit_env *env)
-{
-        return env->listen_fds || env->nginx || env->forklock_inherit;
-}
-
-/* The hand-over: an fd that a convention of the new image names (LISTEN_FDS, NGINX,
- * FORKLOCK_INHERIT) and that only forklock made close-on-exec is made inheritable again, for an
+/* The hand-over: an fd that a convention of the new image names (inherit.h) and
+ * that only forklock made close-on-exec is made inheritable again, for an
  * exec in enforce mode, so that the program's own hand-over keeps working. True when fd now
  * crosses. */
 static bool hand_over(struct fl_shim *shim, enum fl_call call, enum fl_pass_reason reason, int fd,
@@ -76,7 +71,7 @@ static void audit_parent_fd(struct fl_shim *shim, enum fl_call call,
 
         /* Most fds are close-on-exec and named by no convention: skip describing them, which
          * would cost several syscalls each on every exec. */
-        if (flags < 0 || ((flags & FD_CLOEXEC) && !names_any_fd(env)) ||
+        if (flags < 0 || ((flags & FD_CLOEXEC) && !fl_inherit_names_any(env)) ||
             fl_fdinfo_describe(fd, &info) < 0)
                 return;
         reason = fl_inherit_convention(env, call == FL_CALL_EXEC ? pid : 0, fd, info.type,

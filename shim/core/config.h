@@ -7,10 +7,12 @@
 
 enum fl_mode { FL_MODE_ENFORCE, FL_MODE_AUDIT, FL_MODE_OFF };
 enum fl_profile { FL_PROFILE_CLOEXEC, FL_PROFILE_GO };
+enum fl_scope { FL_SCOPE_SOCKETS, FL_SCOPE_ALL };
 
 struct fl_config {
         enum fl_mode mode;
         enum fl_profile profile;
+        enum fl_scope scope;
         bool simulate_einval; /* the atomic attempt fails without reaching the kernel */
         bool no_lock;         /* FORKLOCK_NO_LOCK, read only by the test build (FL_TEST_BUILD) */
 };
@@ -18,6 +20,7 @@ struct fl_config {
 struct fl_config_text {
         const char *mode;
         const char *profile;
+        const char *scope;
         const char *simulate;
         const char *no_lock;
 };

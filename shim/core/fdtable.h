@@ -38,6 +38,7 @@ enum fl_fd_opt {
         FL_OPT_REUSEADDR = 1u << 0,
         FL_OPT_V6ONLY = 1u << 1,
         FL_OPT_BROADCAST = 1u << 2,
+        FL_OPT_KEEPALIVE = 1u << 3,
 };
 
 struct fl_fd_info {

@@ -41,6 +41,7 @@ void fl_fdcall_created(struct fl_shim *shim, const struct fl_record *record, uin
                 fl_fdtable_get(record->fd, &listener);
                 copy.type = listener.type;
                 note_created(record->result, &copy, seq, listener.family);
+                fl_go_accepted(shim, record->result, &listener);
                 errno = saved;
                 return;
         }

@@ -25,6 +25,8 @@ static int watched_option(int level, int name)
                 return FL_OPT_REUSEADDR;
         if (level == SOL_SOCKET && name == SO_BROADCAST)
                 return FL_OPT_BROADCAST;
+        if (level == SOL_SOCKET && name == SO_KEEPALIVE)
+                return FL_OPT_KEEPALIVE;
         if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY)
                 return FL_OPT_V6ONLY;
         return 0;

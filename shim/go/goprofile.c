@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #include "fdtable.h"
@@ -18,6 +19,18 @@ static const struct go_option v6only = {IPPROTO_IPV6, IPV6_V6ONLY, FL_OPT_V6ONLY
 static const struct go_option reuseaddr = {SOL_SOCKET, SO_REUSEADDR, FL_OPT_REUSEADDR,
                                            "SO_REUSEADDR"};
 
+static const struct go_option nodelay = {IPPROTO_TCP, TCP_NODELAY, 0, "TCP_NODELAY"};
+static const struct go_option keepalive = {SOL_SOCKET, SO_KEEPALIVE, FL_OPT_KEEPALIVE,
+                                           "SO_KEEPALIVE"};
+static const struct go_option keepidle = {IPPROTO_TCP, TCP_KEEPIDLE, 0, "TCP_KEEPIDLE"};
+static const struct go_option keepintvl = {IPPROTO_TCP, TCP_KEEPINTVL, 0, "TCP_KEEPINTVL"};
+static const struct go_option keepcnt = {IPPROTO_TCP, TCP_KEEPCNT, 0, "TCP_KEEPCNT"};
+
+/* defaultTCPKeepAliveIdle, defaultTCPKeepAliveInterval (seconds), defaultTCPKeepAliveCount */
+#define GO_KEEPALIVE_IDLE  15
+#define GO_KEEPALIVE_INTVL 15
+#define GO_KEEPALIVE_COUNT 9
+
 /* "go: SO_BROADCAST=1" or "program: IPV6_V6ONLY=1" */
 static void describe(char *text, size_t size, const char *who, const char *name, int value)
 {
@@ -26,7 +39,9 @@ static void describe(char *text, size_t size, const char *who, const char *name,
         for (const char *parts[] = {who, ": ", name, "="}, **p = parts; p < parts + 4; p++)
                 for (const char *c = *p; *c && used + 2 < size; c++)
                         text[used++] = *c;
-        text[used++] = value ? '1' : '0';
+        if (value >= 10 && used + 3 < size)
+                text[used++] = (char)('0' + value / 10 % 10);
+        text[used++] = (char)('0' + value % 10);
         text[used] = '\0';
 }
 
@@ -94,6 +109,29 @@ static void apply_unless_set(struct fl_shim *shim, int fd, const struct fl_fd_in
                 return;
         }
         apply(shim, fd, option, value);
+}
+
+static bool is_tcp(const struct fl_fd_info *listener)
+{
+        return (listener->family == AF_INET || listener->family == AF_INET6) &&
+               listener->type == SOCK_STREAM;
+}
+
+void fl_go_accepted(struct fl_shim *shim, int fd, const struct fl_fd_info *listener)
+{
+        if (!fl_go_active(shim) || !is_tcp(listener))
+                return;
+        apply(shim, fd, &nodelay, 1);
+        if (listener->opts_program & FL_OPT_KEEPALIVE) {
+                record_option(shim, fd, &keepalive,
+                              (listener->opts_value & FL_OPT_KEEPALIVE) ? 1 : 0, 0,
+                              FL_DEC_PROGRAM_WINS);
+                return;
+        }
+        apply(shim, fd, &keepalive, 1);
+        apply(shim, fd, &keepidle, GO_KEEPALIVE_IDLE);
+        apply(shim, fd, &keepintvl, GO_KEEPALIVE_INTVL);
+        apply(shim, fd, &keepcnt, GO_KEEPALIVE_COUNT);
 }
 
 static bool is_wildcard6(const struct sockaddr *addr, socklen_t len)

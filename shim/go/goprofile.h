@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
+#include "fdtable.h"
 #include "shim.h"
 
 #define FL_GO_SOMAXCONN 128 /* syscall.SOMAXCONN */
@@ -19,6 +20,13 @@ bool fl_go_active(const struct fl_shim *shim);
 
 /* At creation: SO_BROADCAST=1 on datagram and raw sockets that are not AF_UNIX. */
 void fl_go_created(struct fl_shim *shim, int fd, int family, int type);
+
+/* An accepted TCP connection (Go's accept and newTCPConn): TCP_NODELAY=1 always; SO_KEEPALIVE=1,
+ * TCP_KEEPIDLE=15, TCP_KEEPINTVL=15, TCP_KEEPCNT=9 (current Go's KeepAliveConfig defaults; Go 1.14
+ * set the same 15 s idle and interval through setKeepAlivePeriod and left the count alone) unless
+ * the program set SO_KEEPALIVE on the listener itself (Go's ListenConfig.KeepAlive < 0): then the
+ * program wins. listener is the listener's fdtable entry (zeroed when untracked). */
+void fl_go_accepted(struct fl_shim *shim, int fd, const struct fl_fd_info *listener);
 
 /* Before bind: IPV6_V6ONLY=0 on an AF_INET6 socket bound to the wildcard address, and
  * SO_REUSEADDR=1 on a stream (or seqpacket) socket, each unless the program set it. The address is

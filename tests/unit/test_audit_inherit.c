@@ -1,5 +1,5 @@
-/* The hand-over conventions (LISTEN_FDS/LISTEN_PID, NGINX, FORKLOCK_INHERIT), fd descriptions,
- * the fd listing and the environment carried across exec. */
+/* The hand-over conventions (LISTEN_FDS/LISTEN_PID, NGINX, FORKLOCK_INHERIT; the others in
+ * test_conventions.c), fd descriptions, the fd listing and the environment carried across exec. */
 #include <criterion/criterion.h>
 
 #include <fcntl.h>
