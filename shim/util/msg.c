@@ -1,18 +1,25 @@
 #include "msg.h"
 
+#include <stdbool.h>
 #include <string.h>
 
-void fl_msg_bytes(struct fl_msg *m, const char *s, size_t n)
+/* Up to n bytes of s, or up to its NUL when to_nul. */
+static void put(struct fl_msg *m, const char *s, size_t n, bool to_nul)
 {
-        for (size_t i = 0; i < n && m->used + 1 < m->len; i++)
+        for (size_t i = 0; i < n && !(to_nul && s[i] == 0) && m->used + 1 < m->len; i++)
                 m->buf[m->used++] = s[i];
         if (m->len)
                 m->buf[m->used] = 0;
 }
 
+void fl_msg_bytes(struct fl_msg *m, const char *s, size_t n)
+{
+        put(m, s, n, false);
+}
+
 void fl_msg_str(struct fl_msg *m, const char *s)
 {
-        fl_msg_bytes(m, s, strlen(s));
+        put(m, s, SIZE_MAX, true);
 }
 
 void fl_msg_num(struct fl_msg *m, uint64_t v)
