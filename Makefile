@@ -82,9 +82,12 @@ endif
 TOOLLIB_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/lib/*.c))
 TESTLIB_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/lib/*.c))
 LIB         = $(BUILD)/libforklock.so
-# The test build of the library: the same objects, but for the two files that read test-only
-# switches (FORKLOCK_NO_LOCK), rebuilt with -DFL_TEST_BUILD. Never installed.
-TESTVARIANT_SRC = shim/core/config.c preload/init.c
+# The test build of the library: the same objects, but for the files that hold test-only switches
+# (FORKLOCK_NO_LOCK) and reset hooks, rebuilt with -DFL_TEST_BUILD. Never installed. The unit
+# suites link the shim's test variants ahead of the archives, so theirs are the ones used.
+TESTVARIANT_SRC = shim/core/config.c shim/core/fdtable.c shim/lock/forklock.c shim/audit/carry.c \
+                  preload/init.c
+TESTVARIANT_SHIM_OBJ = $(patsubst %.c,$(BUILD)/obj-test/%.o,$(filter shim/%,$(TESTVARIANT_SRC)))
 TESTLIB     = $(BUILD)/libforklock-test.so
 TESTLIB_LINK_OBJ = $(filter-out $(patsubst %.c,$(BUILD)/obj/%.o,$(TESTVARIANT_SRC)),$(SHIM_OBJ) $(PRELOAD_OBJ)) \
                    $(patsubst %.c,$(BUILD)/obj-test/%.o,$(TESTVARIANT_SRC))
@@ -118,7 +121,7 @@ $(BUILD)/obj/preload/%.o $(BUILD)/obj-test/preload/%.o: INC = $(SHIM_INC)
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(TESTCFLAGS) $(RUNNERSAN) -c $< -o $@
+	@$(CC) $(TESTCFLAGS) -DFL_TEST_BUILD $(RUNNERSAN) -c $< -o $@
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -170,7 +173,8 @@ $(BUILD)/fixtures/%.so: tests/fixtures/%.c
 	@$(CC) $(TESTCFLAGS) -shared -o $@ $<
 
 # Unit suites link the shim; the others only drive programs and need the test helpers.
-$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(TESTLIB_OBJ) $(TOOLS_LIB) $(SHIM_LIBS)
+$(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(TESTLIB_OBJ) $(TESTVARIANT_SHIM_OBJ) $(TOOLS_LIB) \
+                      $(SHIM_LIBS)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(SANFLAGS) -o $@ $^ -lcriterion -lpthread

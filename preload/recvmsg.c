@@ -5,6 +5,7 @@
 
 #include "export.h"
 #include "process.h"
+#include "sockets.h"
 
 FL_EXPORT ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 {

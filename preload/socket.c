@@ -2,6 +2,7 @@
 
 #include "export.h"
 #include "process.h"
+#include "sockets.h"
 
 FL_EXPORT int socket(int family, int type, int protocol)
 {

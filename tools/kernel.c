@@ -3,6 +3,7 @@
  * environment (LD_PRELOAD, FORKLOCK_*) passes through untouched; nothing else is opened or set. */
 #include "lib/kernel_filter.h"
 #include "lib/kernel_table.h"
+#include "msg.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -36,10 +37,10 @@ static int usage_error(const char *what, const char *detail)
 
 static void print_boundary(const struct fl_kernel_boundary *b)
 {
-        char since[24];
+        char since[24], num[FL_NUM_TEXT];
 
         fl_kernel_format(b->since, since, sizeof(since));
-        printf("%-8s %-42s %-30s %-7s %s\n", since, b->call, b->when, fl_kernel_errno_name(b->err),
+        printf("%-8s %-42s %-30s %-7s %s\n", since, b->call, b->when, fl_errno_name(b->err, num),
                b->note ? b->note : "");
 }
 

@@ -226,9 +226,11 @@ char *const *fl_carry_complete(char *const envp[], const struct fl_carry *plan, 
         return room;
 }
 
+#ifdef FL_TEST_BUILD
 void fl_carry_reset(void)
 {
         nsaved = 0;
         preload_len = 0;
         preload_at = -1;
 }
+#endif

@@ -39,7 +39,9 @@ size_t fl_carry_plan(char *const envp[], struct fl_carry *plan);
 /* envp followed by the missing entries, in room (plan->words pointers). */
 char *const *fl_carry_complete(char *const envp[], const struct fl_carry *plan, char **room);
 
-/* Tests only: forgets what was saved. */
+#ifdef FL_TEST_BUILD
+/* Forgets what was saved, between tests. */
 void fl_carry_reset(void);
+#endif
 
 #endif

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "addrtext.h"
+#include "msg.h"
 
 const char *fl_fd_kind_name(enum fl_fd_kind kind)
 {
@@ -49,27 +50,22 @@ enum fl_fd_kind fl_fd_kind_of_link(const char *link)
 /* a + b + c into dst (FL_FDINFO_TEXT bytes: two addresses always fit). */
 static void join3(char *dst, const char *a, const char *b, const char *c)
 {
-        size_t used = 0;
+        struct fl_msg m = {dst, FL_FDINFO_TEXT, 0};
 
-        for (const char *parts[] = {a, b, c}, **p = parts; p < parts + 3; p++)
-                for (const char *s = *p; *s && used + 1 < FL_FDINFO_TEXT; s++)
-                        dst[used++] = *s;
-        dst[used] = '\0';
+        fl_msg_str(&m, a);
+        fl_msg_str(&m, b);
+        fl_msg_str(&m, c);
 }
 
 /* readlink of /proc/self/fd/N without stdio: "" when /proc is missing. */
 static void fd_link(int fd, char *buf, size_t size)
 {
-        char path[32] = "/proc/self/fd/";
-        char digits[12];
-        size_t i = sizeof(digits), n = strlen(path);
+        char path[48];
+        struct fl_msg m = {path, sizeof(path), 0};
         long len;
 
-        do
-                digits[--i] = (char)('0' + fd % 10);
-        while ((fd /= 10) && i > 0);
-        memcpy(path + n, digits + i, sizeof(digits) - i);
-        path[n + sizeof(digits) - i] = '\0';
+        fl_msg_str(&m, "/proc/self/fd/");
+        fl_msg_num(&m, (uint64_t)fd);
         len = syscall(SYS_readlinkat, AT_FDCWD, path, buf, size - 1);
         buf[len > 0 ? len : 0] = '\0';
 }

@@ -10,7 +10,7 @@ void fl_audit_note_ino(const struct fl_shim *shim, struct fl_record *record)
         int saved = errno;
         int fd = -1;
 
-        if (record->result < 0 || record->ino != 0 || !shim->sys->fstat)
+        if (record->result < 0 || record->ino != 0)
                 return;
         if (record->call == FL_CALL_SOCKET || record->call == FL_CALL_SOCKETPAIR)
                 fd = record->fd;

@@ -200,7 +200,9 @@ bool fl_fdtable_verify(const struct fl_sys *sys, int fd, struct fl_fd_info *info
         return true;
 }
 
+#ifdef FL_TEST_BUILD
 void fl_fdtable_reset(void)
 {
         fl_fdtable_clear_range(0, FL_FDTABLE_SIZE - 1);
 }
+#endif

@@ -78,7 +78,9 @@ void fl_fdtable_clear_range(unsigned first, unsigned last);
  * entry is valid and verified; *info then holds it. */
 bool fl_fdtable_verify(const struct fl_sys *sys, int fd, struct fl_fd_info *info);
 
-/* Tests only: empties the table. */
+#ifdef FL_TEST_BUILD
+/* Empties the table between tests. */
 void fl_fdtable_reset(void);
+#endif
 
 #endif

@@ -1,5 +1,5 @@
-/* The state of the shim in one process, and the calls preload/ makes into it. Every function here
- * behaves like the libc call it stands for: a result, or -1 with errno set. */
+/* The state of the shim in one process, and how a call's decision is counted and recorded. The
+ * calls preload/ makes into the shim are declared beside their definitions (shim/fd/, ...). */
 #ifndef FL_SHIM_H
 #define FL_SHIM_H
 
@@ -29,37 +29,6 @@ struct fl_shim {
         atomic_bool dupfd_cloexec_refused; /* F_DUPFD_CLOEXEC refused: dup/F_DUPFD fall back */
         _Atomic int go_backlog;            /* listenerBacklog(), computed once; 0 = not yet */
 };
-
-int fl_socket(struct fl_shim *shim, int family, int type, int protocol);
-int fl_socketpair(struct fl_shim *shim, int family, int type, int protocol, int fds[2]);
-/* call is FL_CALL_ACCEPT (flags 0) or FL_CALL_ACCEPT4. */
-int fl_accept(struct fl_shim *shim, enum fl_call call, int fd, struct sockaddr *addr,
-              socklen_t *len, int flags);
-
-/* recvmsg/recvmmsg flags: in enforce mode, fds received with SCM_RIGHTS arrive close-on-exec
- * (MSG_CMSG_CLOEXEC, atomic since Linux 2.6.23, like O_CLOEXEC). Not recorded: it is the data
- * path, and the flag changes nothing else. */
-static inline int fl_recv_flags(const struct fl_shim *shim, int flags)
-{
-        return shim->config.mode == FL_MODE_ENFORCE ? flags | MSG_CMSG_CLOEXEC : flags;
-}
-
-/* recvmsg and recvmmsg with fl_recv_flags. The caller sees what the bare call gives: the kernel's
- * echo of a MSG_CMSG_CLOEXEC it did not ask for is taken out of msg_flags, and a received fd that
- * lands on 0-2 is left inheritable (fds 0-2 are never made close-on-exec by forklock). */
-ssize_t fl_recvmsg(struct fl_shim *shim, int fd, struct msghdr *msg, int flags);
-int fl_recvmmsg(struct fl_shim *shim, int fd, struct mmsghdr *msgs, unsigned int n, int flags,
-                struct timespec *timeout);
-
-/* A call the kernel refused as it was passed (apart from the flag forklock added) is the kernel's
- * own verdict: returned unchanged, neither recorded nor counted. Probes such as
- * socket(AF_INET6, ...) and the EAGAIN that ends every accept loop would flood the ring, and a
- * failing call must cost what the bare call costs. Failures on the fallback path are forklock's
- * doing and are recorded as errors. */
-static inline bool fl_failure_is_forklocks(enum fl_decision path)
-{
-        return path == FL_DEC_FALLBACK || path == FL_DEC_REMEMBERED_FALLBACK;
-}
 
 /* Counts the decision and hands the record to emit. Returns the record's ring seq when emit
  * stored one in record->seq (fl_recorder_emit does), else 0. */

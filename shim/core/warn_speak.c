@@ -10,7 +10,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "ring_internal.h"
+#include "msg.h"
 
 #define LINE_MAX_BYTES 4096
 
@@ -154,11 +154,10 @@ static bool foreground_terminal(void)
 
 static size_t compose(char *out, size_t cap, const char *prefix, const char *text, size_t len)
 {
-        struct fl_msg m = {out, cap, 0};
+        struct fl_msg m = {out, cap - 1, 0}; /* the last byte is the caller's newline */
 
         fl_msg_str(&m, prefix);
-        for (size_t i = 0; i < len && m.used + 2 < cap; i++)
-                out[m.used++] = text[i];
+        fl_msg_bytes(&m, text, len);
         return m.used;
 }
 

@@ -15,6 +15,7 @@
 
 #include "cloexec.h"
 #include "shim.h"
+#include "sockets.h"
 
 struct accept_args {
         int fd;

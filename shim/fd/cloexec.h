@@ -12,6 +12,16 @@
 
 #include "shim.h"
 
+/* A call the kernel refused as it was passed (apart from the flag forklock added) is the kernel's
+ * own verdict: returned unchanged, neither recorded nor counted. Probes such as
+ * socket(AF_INET6, ...) and the EAGAIN that ends every accept loop would flood the ring, and a
+ * failing call must cost what the bare call costs. Failures on the fallback path are forklock's
+ * doing and are recorded as errors. */
+static inline bool fl_failure_is_forklocks(enum fl_decision path)
+{
+        return path == FL_DEC_FALLBACK || path == FL_DEC_REMEMBERED_FALLBACK;
+}
+
 /* The flags socket, socketpair and accept4 take. */
 #define FL_SOCK_FLAGS (SOCK_CLOEXEC | SOCK_NONBLOCK)
 

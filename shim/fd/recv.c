@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "shim.h"
+#include "sockets.h"
 #include "stdfds.h"
 
 /* A received fd lands on the lowest free number like any other creation: on 0-2 it is a standard

@@ -5,6 +5,7 @@
 
 #include "cloexec.h"
 #include "shim.h"
+#include "sockets.h"
 
 #define FL_SOCK_TYPE_MASK 0xf
 

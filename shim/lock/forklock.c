@@ -22,15 +22,29 @@ struct lock_state {
 static struct lock_state state;
 static _Atomic uint32_t guard; /* 0 free, 1 taken, 2 taken with waiters */
 static _Atomic uint32_t changes;
-static atomic_bool disabled;
 
 static __thread unsigned read_depth;
 static __thread unsigned write_depth;
+
+#ifdef FL_TEST_BUILD
+static atomic_bool disabled;
 
 void fl_forklock_disable(bool value)
 {
         atomic_store(&disabled, value);
 }
+
+static bool lock_disabled(void)
+{
+        return atomic_load_explicit(&disabled, memory_order_relaxed);
+}
+#else
+/* The installed library has no way to turn the fork lock off. */
+static bool lock_disabled(void)
+{
+        return false;
+}
+#endif
 
 static void futex_wait(_Atomic uint32_t *word, uint32_t expected)
 {
@@ -109,8 +123,7 @@ static bool lock_is_nested_or_off(struct fl_lock_token *token)
 {
         token->acquired = false;
         token->mask_given_back = false;
-        return atomic_load_explicit(&disabled, memory_order_relaxed) || write_depth > 0 ||
-               read_depth > 0;
+        return lock_disabled() || write_depth > 0 || read_depth > 0;
 }
 
 static void enter_as_reader(void)
@@ -193,7 +206,7 @@ void fl_forklock_write_lock(struct fl_lock_token *token)
 
         token->acquired = false;
         token->mask_given_back = false;
-        if (atomic_load_explicit(&disabled, memory_order_relaxed) || write_depth > 0)
+        if (lock_disabled() || write_depth > 0)
                 return;
         block_all_signals(&token->saved_mask);
         enter_as_writer();

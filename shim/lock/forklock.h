@@ -14,8 +14,10 @@ struct fl_lock_token {
         bool mask_given_back; /* fl_forklock_restore_mask was called */
 };
 
-/* Tests only (FORKLOCK_NO_LOCK=1): both sides become no-ops. */
+#ifdef FL_TEST_BUILD
+/* FORKLOCK_NO_LOCK=1: both sides become no-ops. */
 void fl_forklock_disable(bool disabled);
+#endif
 
 /* Blocks all signals, then waits while a writer holds or wants the lock, so that writers are not
  * starved. Nested use in one thread (or inside the write side) is a no-op. */

@@ -78,6 +78,7 @@ void fl_ring_bind(struct fl_ring *ring, void *map, uint32_t capacity, size_t map
 
 int fl_ring_open_anonymous(struct fl_ring *ring, uint32_t capacity)
 {
+        char num[FL_NUM_TEXT];
         size_t len;
         void *map;
 
@@ -85,7 +86,7 @@ int fl_ring_open_anonymous(struct fl_ring *ring, uint32_t capacity)
         len = (size_t)fl_ring_size(capacity);
         map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         if (map == MAP_FAILED) {
-                fl_warn("cannot map an anonymous ring: ", fl_ring_errname(errno), NULL);
+                fl_warn("cannot map an anonymous ring: ", fl_errno_name(errno, num), NULL);
                 memset(ring, 0, sizeof(*ring));
                 return -1;
         }

@@ -17,27 +17,6 @@
 #define JOIN_WAIT_STEPS 200
 #define JOIN_WAIT_NS    2000000
 
-const char *fl_ring_errname(int err)
-{
-        const char *name = strerrorname_np(err);
-
-        return name ? name : "unknown error";
-}
-
-char *fl_ring_utoa(uint64_t value, char *buf)
-{
-        char tmp[24];
-        size_t n = 0, i = 0;
-
-        do
-                tmp[n++] = (char)('0' + value % 10);
-        while ((value /= 10) != 0);
-        while (n)
-                buf[i++] = tmp[--n];
-        buf[i] = 0;
-        return buf;
-}
-
 static int is_pow2(uint32_t v)
 {
         return v && !(v & (v - 1));
@@ -100,6 +79,7 @@ static int refuse(const char *path, const char *why, const char *detail)
 static int create_ring(struct fl_ring *ring, int fd, const char *path, uint32_t capacity)
 {
         size_t len = (size_t)fl_ring_size(capacity);
+        char num[FL_NUM_TEXT];
         void *map;
 
         /* Reserve the blocks now: a sparse file on a full disk would SIGBUS the host program on
@@ -121,7 +101,7 @@ fail:;
          * out and falls back to memory as we do. */
         unlink(path);
         fl_ring_close_fd(fd);
-        return refuse(path, "cannot size it: ", fl_ring_errname(err));
+        return refuse(path, "cannot size it: ", fl_errno_name(err, num));
 }
 
 /* A creator in progress shows an empty file, or a full-size one whose magic is still zero. */
@@ -167,7 +147,7 @@ static int foreign(const char *path, uid_t *owner)
 
 static int join_ring(struct fl_ring *ring, const char *path, uid_t *owner)
 {
-        char why[160], num[24];
+        char why[160], num[FL_NUM_TEXT];
         struct fl_ring_header hdr;
         struct stat st;
         void *map;
@@ -177,7 +157,7 @@ static int join_ring(struct fl_ring *ring, const char *path, uid_t *owner)
                 return FL_RING_FOREIGN;
         if (fd < 0)
                 return refuse(path, errno == ELOOP ? "it is a symbolic link" : "cannot open it: ",
-                              errno == ELOOP ? "" : fl_ring_errname(errno));
+                              errno == ELOOP ? "" : fl_errno_name(errno, num));
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
                 fl_ring_close_fd(fd);
                 return refuse(path, "not a regular file", "");
@@ -188,7 +168,7 @@ static int join_ring(struct fl_ring *ring, const char *path, uid_t *owner)
                         *owner = st.st_uid;
                         return FL_RING_FOREIGN;
                 }
-                return refuse(path, "owned by uid ", fl_ring_utoa(st.st_uid, num));
+                return refuse(path, "owned by uid ", fl_utoa(st.st_uid, num));
         }
         if (st.st_mode & (S_IWGRP | S_IWOTH)) {
                 fl_ring_close_fd(fd);
@@ -202,13 +182,14 @@ static int join_ring(struct fl_ring *ring, const char *path, uid_t *owner)
         map = mmap(NULL, (size_t)hdr.size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         fl_ring_close_fd(fd);
         if (map == MAP_FAILED)
-                return refuse(path, "cannot map it: ", fl_ring_errname(errno));
+                return refuse(path, "cannot map it: ", fl_errno_name(errno, num));
         fl_ring_bind(ring, map, hdr.capacity, (size_t)hdr.size);
         return 0;
 }
 
 static int open_ring(struct fl_ring *ring, const char *path, uint32_t capacity, uid_t *owner)
 {
+        char num[FL_NUM_TEXT];
         int fd;
 
         memset(ring, 0, sizeof(*ring));
@@ -221,7 +202,7 @@ static int open_ring(struct fl_ring *ring, const char *path, uint32_t capacity, 
         /* EACCES on create: a directory we may not write. It may still hold the ring (of its
          * owner), which says whether this is a privilege drop or a mistake. */
         if (errno != EEXIST && !(owner && (errno == EACCES || errno == EPERM)))
-                return refuse(path, "cannot create it: ", fl_ring_errname(errno));
+                return refuse(path, "cannot create it: ", fl_errno_name(errno, num));
         return join_ring(ring, path, owner);
 }
 

@@ -2,6 +2,7 @@
 #ifndef FL_RING_INTERNAL_H
 #define FL_RING_INTERNAL_H
 
+#include "msg.h"
 #include "ring.h"
 
 #include <stddef.h>
@@ -27,7 +28,9 @@ static inline void fl_ring_close_fd(int fd)
 #elif defined(__has_feature)
 #if __has_feature(thread_sanitizer)
 #define FL_RING_TSAN 1
+
 #endif
+
 #endif
 #ifdef FL_RING_TSAN
 #define FL_RING_PAYLOAD_STORE __ATOMIC_RELEASE
@@ -37,6 +40,7 @@ static inline void fl_ring_close_fd(int fd)
 #define FL_RING_PAYLOAD_STORE __ATOMIC_RELAXED
 #define FL_RING_PAYLOAD_LOAD  __ATOMIC_RELAXED
 #define FL_RING_FENCE(order)  __atomic_thread_fence(order)
+
 #endif
 
 uint32_t fl_ring_capacity_normalise(uint32_t capacity);
@@ -46,30 +50,5 @@ void fl_ring_bind(struct fl_ring *ring, void *map, uint32_t capacity, size_t map
  * behind them. 0, or -1 with a one-line reason in why (NUL-terminated, cut to len). */
 int fl_ring_header_check(const struct fl_ring_header *hdr, uint64_t real_size, char *why,
                          size_t len);
-/* errno as its name ("EINVAL"), without locale or malloc. */
-const char *fl_ring_errname(int err);
-/* Decimal, into buf (at least 24 bytes); returns buf. */
-char *fl_ring_utoa(uint64_t value, char *buf);
-
-/* A fixed buffer for messages with numbers in them, without snprintf. */
-struct fl_msg {
-        char *buf;
-        size_t len, used;
-};
-
-static inline void fl_msg_str(struct fl_msg *m, const char *s)
-{
-        while (*s && m->used + 1 < m->len)
-                m->buf[m->used++] = *s++;
-        if (m->len)
-                m->buf[m->used] = 0;
-}
-
-static inline void fl_msg_num(struct fl_msg *m, uint64_t v)
-{
-        char num[24];
-
-        fl_msg_str(m, fl_ring_utoa(v, num));
-}
 
 #endif

@@ -53,14 +53,14 @@ int fl_ring_reader_open(struct fl_ring_reader *r, const char *path, char *err, s
 {
         struct fl_ring_header hdr;
         struct stat st;
-        char why[200];
+        char why[200], num[FL_NUM_TEXT];
         void *map;
         int fd;
 
         memset(r, 0, sizeof(*r));
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
         if (fd < 0)
-                return fail(err, errlen, path, "cannot open: ", fl_ring_errname(errno));
+                return fail(err, errlen, path, "cannot open: ", fl_errno_name(errno, num));
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
                 fl_ring_close_fd(fd);
                 return fail(err, errlen, path, "not a regular file", "");
@@ -70,7 +70,8 @@ int fl_ring_reader_open(struct fl_ring_reader *r, const char *path, char *err, s
             pread(fd, &hdr, st.st_size < (off_t)sizeof(hdr) ? (size_t)st.st_size : sizeof(hdr), 0) <
                 0) {
                 fl_ring_close_fd(fd);
-                return fail(err, errlen, path, "cannot read the header: ", fl_ring_errname(errno));
+                return fail(err, errlen, path,
+                            "cannot read the header: ", fl_errno_name(errno, num));
         }
         if (fl_ring_header_check(&hdr, (uint64_t)st.st_size, why, sizeof(why)) < 0) {
                 fl_ring_close_fd(fd);
@@ -79,7 +80,7 @@ int fl_ring_reader_open(struct fl_ring_reader *r, const char *path, char *err, s
         map = mmap(NULL, (size_t)hdr.size, PROT_READ, MAP_SHARED, fd, 0);
         fl_ring_close_fd(fd);
         if (map == MAP_FAILED)
-                return fail(err, errlen, path, "cannot map: ", fl_ring_errname(errno));
+                return fail(err, errlen, path, "cannot map: ", fl_errno_name(errno, num));
         point_at(r, map, (size_t)hdr.size, &hdr);
         r->mapped = 1;
         return first_pass(r, path, err, errlen);

@@ -1,5 +1,7 @@
 #include "warn.h"
 
+#include "msg.h"
+
 #include <errno.h>
 #include <stdarg.h>
 #include <sys/syscall.h>
@@ -14,22 +16,15 @@ static struct {
 } queue[FL_WARN_QUEUE];
 static unsigned queued;
 
-static size_t append_text(char *buf, size_t used, size_t cap, const char *text)
-{
-        while (*text && used < cap)
-                buf[used++] = *text++;
-        return used;
-}
-
 void fl_warn_to_fd(const char *text, size_t len)
 {
         char line[FL_WARN_MAX + 16];
-        size_t used = append_text(line, 0, sizeof(line) - 1, "forklock: ");
+        struct fl_msg m = {line, sizeof(line), 0};
 
-        for (size_t i = 0; i < len && used < sizeof(line) - 1; i++)
-                line[used++] = text[i];
-        line[used++] = '\n';
-        (void)!syscall(SYS_write, fl_warn_fd, line, used);
+        fl_msg_str(&m, "forklock: ");
+        fl_msg_bytes(&m, text, len);
+        line[m.used++] = '\n';
+        (void)!syscall(SYS_write, fl_warn_fd, line, m.used);
 }
 
 /* Warnings come from the constructor and the parsers it calls, one thread at a time; the slot is
@@ -47,20 +42,20 @@ static void enqueue(const char *text, size_t len)
 
 void fl_warn(const char *first, ...)
 {
-        char text[FL_WARN_MAX];
-        size_t used = 0;
+        char text[FL_WARN_MAX + 1];
+        struct fl_msg m = {text, sizeof(text), 0};
         fl_warn_sink sink = __atomic_load_n(&current_sink, __ATOMIC_ACQUIRE);
         va_list ap;
         int saved_errno = errno;
 
         va_start(ap, first);
         for (const char *part = first; part; part = va_arg(ap, const char *))
-                used = append_text(text, used, sizeof(text), part);
+                fl_msg_str(&m, part);
         va_end(ap);
         if (sink)
-                sink(text, used);
+                sink(text, m.used);
         else
-                enqueue(text, used);
+                enqueue(text, m.used);
         errno = saved_errno;
 }
 

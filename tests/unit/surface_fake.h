@@ -11,6 +11,7 @@
 
 #include "fdtable.h"
 #include "shim.h"
+#include "sockets.h"
 #include "fdcalls.h"
 
 #define FAKE_FDS 128

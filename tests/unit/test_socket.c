@@ -5,6 +5,7 @@
 
 #include "fakesys.h"
 #include "shim.h"
+#include "sockets.h"
 
 static struct fl_shim shim;
 static struct fl_record last;

@@ -6,16 +6,7 @@
 #include "audit.h"
 #include "fdinfo.h"
 #include "inherit.h"
-
-const char *dump_errno_name(int err, char buf[16])
-{
-        const char *name = err > 0 ? strerrorname_np(err) : NULL;
-
-        if (name)
-                return name;
-        snprintf(buf, 16, "%d", err);
-        return buf;
-}
+#include "msg.h"
 
 /* The text field may lack its NUL and may hold anything: print at most its size, printable only
  * (no terminal escapes from a hostile file). */
@@ -72,11 +63,11 @@ void dump_table_row_view(FILE *out, const struct fl_ring_reader *r, const struct
                          enum names_view view)
 {
         int64_t rel = fl_ring_reader_rel_ns(r, rec->ts_ns);
-        char result[32], who[32], num[16], detail[512];
+        char result[32], who[32], num[FL_NUM_TEXT], detail[512];
         struct names_buf d = {detail, sizeof(detail), 0};
 
         if (rec->result == -1)
-                snprintf(result, sizeof(result), "%s", dump_errno_name(rec->err, num));
+                snprintf(result, sizeof(result), "%s", fl_errno_name(rec->err, num));
         else
                 snprintf(result, sizeof(result), "%d", rec->result);
         snprintf(who, sizeof(who), "%d/%d", rec->pid, rec->tid);
@@ -209,7 +200,7 @@ static void put_json_names(FILE *out, const struct fl_record *rec, enum names_vi
 void dump_json_line_view(FILE *out, const struct fl_ring_reader *r, const struct fl_record *rec,
                          const char *text, enum names_view view)
 {
-        char num[16], detail[512], would[128];
+        char num[FL_NUM_TEXT], detail[512], would[128];
         struct names_buf d = {detail, sizeof(detail), 0}, w = {would, sizeof(would), 0};
 
         fprintf(out,
@@ -221,7 +212,7 @@ void dump_json_line_view(FILE *out, const struct fl_ring_reader *r, const struct
                 (long long)fl_ring_reader_rel_ns(r, rec->ts_ns), rec->pid, rec->tid,
                 fl_call_name(rec->call), rec->call, rec->fd, rec->fd2, rec->result, rec->err);
         if (rec->err)
-                fprintf(out, "\"errno_name\":\"%s\",", dump_errno_name(rec->err, num));
+                fprintf(out, "\"errno_name\":\"%s\",", fl_errno_name(rec->err, num));
         else
                 fputs("\"errno_name\":null,", out);
         fprintf(out,

@@ -30,7 +30,5 @@ enum names_view dump_view_alone(const struct fl_record *rec);
  * last entry counting out-of-range values). */
 void dump_summary(FILE *out, const struct fl_ring_stats *st, uint64_t shown,
                   const uint64_t by_decision[FL_DEC_COUNT + 1]);
-/* errno's symbolic name, or its number for values glibc does not name. */
-const char *dump_errno_name(int err, char buf[16]);
 
 #endif

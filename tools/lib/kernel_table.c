@@ -290,15 +290,3 @@ void fl_kernel_format(uint32_t version, char *buf, size_t size)
         else
                 snprintf(buf, size, "%u.%u.%u", major, minor, patch);
 }
-
-const char *fl_kernel_errno_name(int err)
-{
-        static char number[16];
-
-        if (err == EINVAL)
-                return "EINVAL";
-        if (err == ENOSYS)
-                return "ENOSYS";
-        snprintf(number, sizeof(number), "%d", err);
-        return number;
-}

@@ -72,7 +72,4 @@ const char *fl_kernel_refusal(uint32_t version, uint32_t running);
 /* "2.6.27" or "5.9" (patch 0 is left out after 2.6). Writes at most `size` bytes. */
 void fl_kernel_format(uint32_t version, char *buf, size_t size);
 
-/* "EINVAL", "ENOSYS", or the number. */
-const char *fl_kernel_errno_name(int err);
-
 #endif
