@@ -38,6 +38,7 @@ static void read_environment(void)
         struct fl_config_text text = {
             .mode = getenv("FORKLOCK_MODE"),
             .profile = getenv("FORKLOCK_PROFILE"),
+            .scope = getenv("FORKLOCK_SCOPE"),
             .simulate = secure ? NULL : getenv("FORKLOCK_SIMULATE"),
 #ifdef FL_TEST_BUILD
             .no_lock = getenv("FORKLOCK_NO_LOCK"),

@@ -32,6 +32,16 @@ static enum fl_profile parse_profile(const char *text)
         return FL_PROFILE_CLOEXEC;
 }
 
+static enum fl_scope parse_scope(const char *text)
+{
+        if (is_unset(text) || strcmp(text, "sockets") == 0)
+                return FL_SCOPE_SOCKETS;
+        if (strcmp(text, "all") == 0)
+                return FL_SCOPE_ALL;
+        fl_warn("warning: FORKLOCK_SCOPE=", text, " is not sockets or all; using sockets", NULL);
+        return FL_SCOPE_SOCKETS;
+}
+
 static bool parse_simulate(const char *text)
 {
         if (is_unset(text))
@@ -65,6 +75,7 @@ void fl_config_parse(struct fl_config *config, const struct fl_config_text *text
 {
         config->mode = parse_mode(text->mode);
         config->profile = parse_profile(text->profile);
+        config->scope = parse_scope(text->scope);
         config->simulate_einval = parse_simulate(text->simulate);
         config->no_lock = parse_no_lock(text->no_lock);
 }
@@ -78,4 +89,9 @@ const char *fl_mode_name(enum fl_mode mode)
 const char *fl_profile_name(enum fl_profile profile)
 {
         return profile == FL_PROFILE_GO ? "go" : "cloexec";
+}
+
+const char *fl_scope_name(enum fl_scope scope)
+{
+        return scope == FL_SCOPE_ALL ? "all" : "sockets";
 }
