@@ -26,7 +26,7 @@ static bool mode_has_e(const char *mode)
 }
 
 /* The caller's mode with "e" inserted after the first letter, or with every "e" modifier taken out
- * (the fallback). */
+ * (the fallback). A mode that already says what is wanted is passed as it is. */
 static void respell_mode(const char *mode, bool cloexec, char *out)
 {
         size_t n = 0;
@@ -52,9 +52,14 @@ static int make_stream(const struct fl_shim *shim, const struct fl_creation *c, 
         char mode[FL_MODE_MAX];
         FILE *stream;
 
-        respell_mode(args->mode, flags & O_CLOEXEC, mode);
-        stream = args->stream ? shim->sys->freopen(args->path, mode, args->stream)
-                              : shim->sys->fopen(args->path, mode);
+        const char *asked = args->mode;
+
+        if (!(flags & O_CLOEXEC) != !mode_has_e(asked)) {
+                respell_mode(asked, flags & O_CLOEXEC, mode);
+                asked = mode;
+        }
+        stream = args->stream ? shim->sys->freopen(args->path, asked, args->stream)
+                              : shim->sys->fopen(args->path, asked);
         args->stream = stream;
         return stream ? fileno(stream) : -1;
 }
