@@ -1,7 +1,20 @@
 /* open and its variants: scope all adds O_CLOEXEC (shim/fd/create.h); scope sockets calls the next
- * definition untouched. The mode is read only when the flags say the caller passed one. */
+ * definition untouched, a few instructions and a tail call.
+ *
+ * The mode is used only when the flags say the caller passed one (O_CREAT, O_TMPFILE). As in
+ * fcntl.c, on x86_64 and aarch64 (Linux ABI) a variadic argument travels in the same register as a
+ * named one, so the exported functions take it named: no va_list spills on the pass-through, and
+ * the register is passed on as it came. Elsewhere the portable va_list form reads it. */
 #undef _FORTIFY_SOURCE
+#define open     fl_libc_declares_open
+#define open64   fl_libc_declares_open64
+#define openat   fl_libc_declares_openat
+#define openat64 fl_libc_declares_openat64
 #include <fcntl.h>
+#undef open
+#undef open64
+#undef openat
+#undef openat64
 #include <stdarg.h>
 
 #include "create.h"
@@ -17,7 +30,22 @@ int __openat64_2(int dirfd, const char *path, int flags);
 int posix_openpt(int flags);
 int getpt(void);
 
-#define MODE_ARG(flags, last)                                                                      \
+__attribute__((noinline)) static int scoped_open(struct fl_shim *shim, int dirfd, const char *path,
+                                                 int flags, mode_t mode)
+{
+        int saved = errno;
+        int fd = fl_openat(shim, dirfd, path, flags, __OPEN_NEEDS_MODE(flags) ? mode : 0);
+
+        fl_keep_errno_unless_failed(fd, saved);
+        return fd;
+}
+
+#if defined(__x86_64__) || defined(__aarch64__)
+#define MODE_PARAM             , unsigned long mode_arg
+#define MODE_READ(flags, last) mode_t mode = (mode_t)mode_arg;
+#else
+#define MODE_PARAM , ...
+#define MODE_READ(flags, last)                                                                     \
         mode_t mode = 0;                                                                           \
         if (__OPEN_NEEDS_MODE(flags)) {                                                            \
                 va_list ap;                                                                        \
@@ -25,52 +53,49 @@ int getpt(void);
                 mode = va_arg(ap, mode_t);                                                         \
                 va_end(ap);                                                                        \
         }
+#endif
 
-static int scoped_open(struct fl_shim *shim, int dirfd, const char *path, int flags, mode_t mode)
-{
-        int saved = errno;
-        int fd = fl_openat(shim, dirfd, path, flags, mode);
+int open(const char *path, int flags MODE_PARAM);
+int open64(const char *path, int flags MODE_PARAM);
+int openat(int dirfd, const char *path, int flags MODE_PARAM);
+int openat64(int dirfd, const char *path, int flags MODE_PARAM);
 
-        fl_keep_errno_unless_failed(fd, saved);
-        return fd;
-}
-
-FL_EXPORT int open(const char *path, int flags, ...)
+FL_EXPORT int open(const char *path, int flags MODE_PARAM)
 {
         struct fl_shim *shim = fl_process();
-        MODE_ARG(flags, flags)
+        MODE_READ(flags, flags)
 
-        if (!fl_scope_all(shim))
+        if (__builtin_expect(!fl_scope_all(shim), 1))
                 return fl_real_open()(path, flags, mode);
         return scoped_open(shim, AT_FDCWD, path, flags, mode);
 }
 
-FL_EXPORT int open64(const char *path, int flags, ...)
+FL_EXPORT int open64(const char *path, int flags MODE_PARAM)
 {
         struct fl_shim *shim = fl_process();
-        MODE_ARG(flags, flags)
+        MODE_READ(flags, flags)
 
-        if (!fl_scope_all(shim))
+        if (__builtin_expect(!fl_scope_all(shim), 1))
                 return fl_real_open64()(path, flags, mode);
         return scoped_open(shim, AT_FDCWD, path, flags, mode);
 }
 
-FL_EXPORT int openat(int dirfd, const char *path, int flags, ...)
+FL_EXPORT int openat(int dirfd, const char *path, int flags MODE_PARAM)
 {
         struct fl_shim *shim = fl_process();
-        MODE_ARG(flags, flags)
+        MODE_READ(flags, flags)
 
-        if (!fl_scope_all(shim))
+        if (__builtin_expect(!fl_scope_all(shim), 1))
                 return fl_real_openat()(dirfd, path, flags, mode);
         return scoped_open(shim, dirfd, path, flags, mode);
 }
 
-FL_EXPORT int openat64(int dirfd, const char *path, int flags, ...)
+FL_EXPORT int openat64(int dirfd, const char *path, int flags MODE_PARAM)
 {
         struct fl_shim *shim = fl_process();
-        MODE_ARG(flags, flags)
+        MODE_READ(flags, flags)
 
-        if (!fl_scope_all(shim))
+        if (__builtin_expect(!fl_scope_all(shim), 1))
                 return fl_real_openat64()(dirfd, path, flags, mode);
         return scoped_open(shim, dirfd, path, flags, mode);
 }
