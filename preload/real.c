@@ -67,7 +67,23 @@ static int missing(void)
         X(recvmmsg, recvmmsg, int,                                                                 \
           (int fd, struct mmsghdr *msgs, unsigned int n, int flags, struct timespec *timeout),     \
           (fd, msgs, n, flags, timeout))                                                           \
-        X(ioctl, ioctl, int, (int fd, unsigned long request, unsigned long arg), (fd, request, arg))
+        X(ioctl, ioctl, int, (int fd, unsigned long request, unsigned long arg),                   \
+          (fd, request, arg))                                                                      \
+        X(openat, openat, int, (int dirfd, const char *path, int flags, mode_t mode),              \
+          (dirfd, path, flags, mode))                                                              \
+        X(pipe, pipe, int, (int fds[2]), (fds))                                                    \
+        X(pipe2, pipe2, int, (int fds[2], int flags), (fds, flags))                                \
+        X(epoll_create, epoll_create, int, (int size), (size))                                     \
+        X(epoll_create1, epoll_create1, int, (int flags), (flags))                                 \
+        X(eventfd, eventfd, int, (unsigned count, int flags), (count, flags))                      \
+        X(timerfd_create, timerfd_create, int, (int clock, int flags), (clock, flags))             \
+        X(signalfd, signalfd, int, (int fd, const sigset_t *mask, int flags), (fd, mask, flags))   \
+        X(inotify_init, inotify_init, int, (void), ())                                             \
+        X(inotify_init1, inotify_init1, int, (int flags), (flags))                                 \
+        X(memfd_create, memfd_create, int, (const char *name, unsigned flags), (name, flags))      \
+        X(posix_openpt, posix_openpt, int, (int flags), (flags))                                   \
+        X(mkostemps, mkostemps, int, (char *template, int suffix_len, int flags),                  \
+          (template, suffix_len, flags))
 
 #define FL_DEFINE_THUNK(field, next, ret, params, args)                                            \
         static ret sys_##field params                                                              \
@@ -99,6 +115,34 @@ static void sys_closefrom(int first)
                 syscall(SYS_close_range, first < 0 ? 0 : (unsigned)first, ~0U, 0);
 }
 
+static FILE *missing_stream(void)
+{
+        errno = ENOSYS;
+        return NULL;
+}
+
+static FILE *sys_fopen(const char *path, const char *mode)
+{
+        FILE *(*real)(const char *, const char *) = fl_real_fopen();
+        return real ? real(path, mode) : missing_stream();
+}
+
+static FILE *sys_freopen(const char *path, const char *mode, FILE *stream)
+{
+        FILE *(*real)(const char *, const char *, FILE *) = fl_real_freopen();
+        return real ? real(path, mode, stream) : missing_stream();
+}
+
+static int sys_unlink(const char *path)
+{
+        return unlink(path);
+}
+
+static FILE *sys_fdopen(int fd, const char *mode)
+{
+        return fdopen(fd, mode);
+}
+
 static int sys_getsockopt(int fd, int level, int name, void *value, socklen_t *len)
 {
         return getsockopt(fd, level, name, value, len);
@@ -119,7 +163,7 @@ static int sys_fstat(int fd, struct stat *st)
 
 static ssize_t sys_read_file(const char *path, char *buf, size_t size)
 {
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        int fd = sys_openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC, 0);
         ssize_t got;
 
         if (fd < 0)
@@ -152,5 +196,9 @@ const struct fl_sys fl_real_sys = {
     .fstat = sys_fstat,
     .read_file = sys_read_file,
     .kernel_release = sys_kernel_release,
+    .fopen = sys_fopen,
+    .freopen = sys_freopen,
+    .unlink = sys_unlink,
+    .fdopen = sys_fdopen,
 };
 #undef FL_THUNK_FIELD

@@ -4,6 +4,7 @@
 #ifndef FL_REAL_H
 #define FL_REAL_H
 
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -51,7 +52,40 @@
         X(listen, int, (int, int))                                                                 \
         X(close_range, int, (unsigned, unsigned, int))                                             \
         X(closefrom, void, (int))                                                                  \
-        X(ioctl, int, (int, unsigned long, ...))
+        X(ioctl, int, (int, unsigned long, ...))                                                   \
+        X(open, int, (const char *, int, ...))                                                     \
+        X(open64, int, (const char *, int, ...))                                                   \
+        X(openat, int, (int, const char *, int, ...))                                              \
+        X(openat64, int, (int, const char *, int, ...))                                            \
+        X(creat, int, (const char *, mode_t))                                                      \
+        X(creat64, int, (const char *, mode_t))                                                    \
+        X(__open_2, int, (const char *, int))                                                      \
+        X(__open64_2, int, (const char *, int))                                                    \
+        X(__openat_2, int, (int, const char *, int))                                               \
+        X(__openat64_2, int, (int, const char *, int))                                             \
+        X(pipe, int, (int[2]))                                                                     \
+        X(pipe2, int, (int[2], int))                                                               \
+        X(fopen, FILE *, (const char *, const char *))                                             \
+        X(fopen64, FILE *, (const char *, const char *))                                           \
+        X(freopen, FILE *, (const char *, const char *, FILE *))                                   \
+        X(freopen64, FILE *, (const char *, const char *, FILE *))                                 \
+        X(tmpfile, FILE *, (void))                                                                 \
+        X(tmpfile64, FILE *, (void))                                                               \
+        X(mkstemp, int, (char *))                                                                  \
+        X(mkstemp64, int, (char *))                                                                \
+        X(mkostemp, int, (char *, int))                                                            \
+        X(mkostemps, int, (char *, int, int))                                                      \
+        X(mkstemps, int, (char *, int))                                                            \
+        X(epoll_create, int, (int))                                                                \
+        X(epoll_create1, int, (int))                                                               \
+        X(eventfd, int, (unsigned, int))                                                           \
+        X(timerfd_create, int, (int, int))                                                         \
+        X(signalfd, int, (int, const sigset_t *, int))                                             \
+        X(inotify_init, int, (void))                                                               \
+        X(inotify_init1, int, (int))                                                               \
+        X(memfd_create, int, (const char *, unsigned))                                             \
+        X(posix_openpt, int, (int))                                                                \
+        X(getpt, int, (void))
 
 #define FL_DECLARE_REAL(name, ret, args) ret(*fl_real_##name(void)) args;
 FL_REAL_FUNCTIONS(FL_DECLARE_REAL)

@@ -44,6 +44,7 @@ static void usage(FILE *out)
               "                      crossed into it) and the leaks grouped by origin\n"
               "  --keep              keep the ring (default: removed unless --log)\n"
               "  --log=FILE          ring file (kept; default: a private directory)\n"
+              "  --scope=SCOPE       sockets (default) or all: which fds enforce would change\n"
               "  --from=FILE         report on an existing ring; runs nothing\n"
               "  --inherit=LIST      fds passed on purpose: numbers, tcp:PORT, udp:PORT\n"
               "  --kernel=VER        run CMD as Linux VER would answer (forklock-kernel)\n"

@@ -28,6 +28,8 @@ static void usage(FILE *out)
             "  --mode=MODE        enforce (default), audit (change nothing, record what would\n"
             "                     change), off\n"
             "  --profile=NAME     cloexec (default: only close-on-exec) or go (Go's net package)\n"
+            "  --scope=SCOPE      sockets (default: only sockets and their duplicates) or all\n"
+            "                     (every fd kind: files, pipes, event fds, ptys, as Go does)\n"
             "  --simulate-einval  make the atomic attempt fail, so the fallback path runs\n"
             "  --log=FILE         ring file (default: a new file in a private directory)\n"
             "  --ring=N           ring capacity in records, 64..16777216 (default 65536)\n"

@@ -90,3 +90,8 @@ const char *fl_profile_name(enum fl_profile profile)
 {
         return profile == FL_PROFILE_GO ? "go" : "cloexec";
 }
+
+const char *fl_scope_name(enum fl_scope scope)
+{
+        return scope == FL_SCOPE_ALL ? "all" : "sockets";
+}

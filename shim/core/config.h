@@ -7,6 +7,8 @@
 
 enum fl_mode { FL_MODE_ENFORCE, FL_MODE_AUDIT, FL_MODE_OFF };
 enum fl_profile { FL_PROFILE_CLOEXEC, FL_PROFILE_GO };
+/* Which fds forklock makes close-on-exec: sockets (the default) or every kind (Go's whole model).
+ */
 enum fl_scope { FL_SCOPE_SOCKETS, FL_SCOPE_ALL };
 
 struct fl_config {
@@ -30,5 +32,6 @@ void fl_config_parse(struct fl_config *config, const struct fl_config_text *text
 
 const char *fl_mode_name(enum fl_mode mode);
 const char *fl_profile_name(enum fl_profile profile);
+const char *fl_scope_name(enum fl_scope scope);
 
 #endif

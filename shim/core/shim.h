@@ -28,6 +28,12 @@ struct fl_shim {
         /* The rest of the surface (fcntl.c, dup.c, goprofile.c). */
         atomic_bool dupfd_cloexec_refused; /* F_DUPFD_CLOEXEC refused: dup/F_DUPFD fall back */
         _Atomic int go_backlog;            /* listenerBacklog(), computed once; 0 = not yet */
+        /* Scope all (shim/fd/create.h): one remembered refusal per kind of flag. */
+        atomic_bool ocloexec_refused; /* the kernel ignores O_CLOEXEC (before 2.6.23) */
+        atomic_bool ocloexec_probed;  /* whether it does was checked once, on a real fd */
+        atomic_bool pipe2_refused, epoll_create1_refused, eventfd_flags_refused;
+        atomic_bool timerfd_flags_refused, signalfd_flags_refused, inotify_init1_refused;
+        atomic_bool memfd_flags_refused;
 };
 
 /* Counts the decision and hands the record to emit. Returns the record's ring seq when emit

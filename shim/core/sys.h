@@ -5,7 +5,9 @@
 #define FL_SYS_H
 
 #include <poll.h>
+#include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -40,6 +42,24 @@ struct fl_sys {
         int (*ioctl)(int fd, unsigned long request, unsigned long arg);
         /* Reads a small file (somaxconn): bytes read, or -1. */
         ssize_t (*read_file)(const char *path, char *buf, size_t size);
+        /* The creating calls of scope all (shim/fd/create.h). */
+        int (*openat)(int dirfd, const char *path, int flags, mode_t mode);
+        int (*pipe)(int fds[2]);
+        int (*pipe2)(int fds[2], int flags);
+        int (*epoll_create)(int size);
+        int (*epoll_create1)(int flags);
+        int (*eventfd)(unsigned count, int flags);
+        int (*timerfd_create)(int clock, int flags);
+        int (*signalfd)(int fd, const sigset_t *mask, int flags);
+        int (*inotify_init)(void);
+        int (*inotify_init1)(int flags);
+        int (*memfd_create)(const char *name, unsigned flags);
+        int (*posix_openpt)(int flags);
+        FILE *(*fopen)(const char *path, const char *mode);
+        FILE *(*freopen)(const char *path, const char *mode, FILE *stream);
+        int (*mkostemps)(char *template, int suffix_len, int flags);
+        int (*unlink)(const char *path);
+        FILE *(*fdopen)(int fd, const char *mode);
         /* The running kernel's release, e.g. "6.1.0-18-amd64"; -1 on failure. */
         int (*kernel_release)(char *buf, size_t size);
 };

@@ -29,7 +29,7 @@ int fl_dup(struct fl_shim *shim, int fd)
 
         if (shim->config.mode == FL_MODE_OFF)
                 return shim->sys->dup(fd);
-        if (!fl_dupfd_source_is_socket(shim, fd)) {
+        if (!fl_dupfd_in_scope(shim, fd)) {
                 enforce = false;
                 decision = FL_DEC_PASSTHROUGH;
         }

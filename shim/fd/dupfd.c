@@ -34,11 +34,15 @@ static const struct fl_creation_ops dup_ops = {
     .refused = refused,
 };
 
-bool fl_dupfd_source_is_socket(const struct fl_shim *shim, int fd)
+bool fl_dupfd_in_scope(const struct fl_shim *shim, int fd)
 {
         struct stat st;
         int saved = errno;
-        bool socket = shim->sys->fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+        bool socket;
+
+        if (shim->config.scope == FL_SCOPE_ALL)
+                return true;
+        socket = shim->sys->fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
 
         errno = saved;
         return socket;

@@ -11,10 +11,12 @@
 /* *decision: FL_DEC_ATOMIC, FL_DEC_FALLBACK or FL_DEC_REMEMBERED_FALLBACK. */
 int fl_dupfd_cloexec(struct fl_shim *shim, int fd, int min_fd, enum fl_decision *decision);
 
-/* In scope sockets only a socket's duplicate is made close-on-exec: a dup'd pipe or file is the
- * program's own business (bash's {fd}>&1 hands the number to children). Unknown (fstat failed):
- * not a socket, the kernel will answer the call itself. Keeps errno. */
-bool fl_dupfd_source_is_socket(const struct fl_shim *shim, int fd);
+/* Whether a duplicate of fd is forklock's to make close-on-exec. In scope sockets only a socket's
+ * is: a dup'd pipe or file is the program's own business (bash's {fd}>&1 hands the number to
+ * children). Unknown (fstat failed): not a socket, the kernel will answer the call itself. In
+ * scope all every fd's is, as in Go, where only dup2/dup3 targets and ExtraFiles cross exec.
+ * Keeps errno. */
+bool fl_dupfd_in_scope(const struct fl_shim *shim, int fd);
 
 /* Notes a successful duplicate of fd as new_fd in the fdtable: it shares fd's socket, options and
  * address. forced: close-on-exec was added by forklock; intent: the program made new_fd

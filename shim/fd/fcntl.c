@@ -27,8 +27,7 @@ static int duplicate_unchanged(struct fl_shim *shim, int fd, int cmd, int arg)
         enum fl_decision decision = FL_DEC_PASSTHROUGH;
         bool stdfd = fl_stdfd_intent(shim, result, cmd == F_DUPFD_CLOEXEC, false);
 
-        if (cmd == F_DUPFD && shim->config.mode == FL_MODE_AUDIT &&
-            fl_dupfd_source_is_socket(shim, fd))
+        if (cmd == F_DUPFD && shim->config.mode == FL_MODE_AUDIT && fl_dupfd_in_scope(shim, fd))
                 decision = stdfd ? FL_DEC_INTENT : FL_DEC_AUDIT_WOULD_CHANGE;
         fill(&record, fd, cmd, cmd, arg);
         record.fd2 = result;
@@ -127,7 +126,7 @@ int fl_fcntl_int(struct fl_shim *shim, int fd, int cmd, int arg)
         if (cmd == F_SETFD)
                 return set_fd_flags(shim, fd, arg);
         if (shim->config.mode == FL_MODE_ENFORCE &&
-            (cmd == F_DUPFD_CLOEXEC || fl_dupfd_source_is_socket(shim, fd)))
+            (cmd == F_DUPFD_CLOEXEC || fl_dupfd_in_scope(shim, fd)))
                 return duplicate_cloexec(shim, fd, cmd, arg);
         return duplicate_unchanged(shim, fd, cmd, arg);
 }

@@ -33,6 +33,19 @@ enum fl_call {
         FL_CALL_TEXT,    /* the next chunk of a longer record's text (shim/ring/text_record.h) */
         FL_CALL_WARNING, /* a configuration or ring warning: see FL_WARNING_PART */
         FL_CALL_IOCTL,   /* FIONCLEX / FIOCLEX */
+        /* Scope all (FORKLOCK_SCOPE=all): every other kind of fd. */
+        FL_CALL_OPEN,    /* open, openat, creat and their 64/_2 forms; text = the path */
+        FL_CALL_PIPE,    /* pipe, pipe2 */
+        FL_CALL_FOPEN,   /* fopen, freopen; text = the path */
+        FL_CALL_TMPFILE, /* tmpfile */
+        FL_CALL_MKSTEMP, /* the mkstemp family; text = the name made */
+        FL_CALL_EPOLL,   /* epoll_create, epoll_create1 */
+        FL_CALL_EVENTFD,
+        FL_CALL_TIMERFD,
+        FL_CALL_SIGNALFD,
+        FL_CALL_INOTIFY, /* inotify_init, inotify_init1 */
+        FL_CALL_MEMFD,
+        FL_CALL_OPENPT, /* posix_openpt, getpt */
         FL_CALL_COUNT
 };
 

@@ -32,6 +32,18 @@ static const char *const call_names[FL_CALL_COUNT] = {
     [FL_CALL_TEXT] = "text",
     [FL_CALL_WARNING] = "warning",
     [FL_CALL_IOCTL] = "ioctl",
+    [FL_CALL_OPEN] = "open",
+    [FL_CALL_PIPE] = "pipe",
+    [FL_CALL_FOPEN] = "fopen",
+    [FL_CALL_TMPFILE] = "tmpfile",
+    [FL_CALL_MKSTEMP] = "mkstemp",
+    [FL_CALL_EPOLL] = "epoll_create",
+    [FL_CALL_EVENTFD] = "eventfd",
+    [FL_CALL_TIMERFD] = "timerfd_create",
+    [FL_CALL_SIGNALFD] = "signalfd",
+    [FL_CALL_INOTIFY] = "inotify_init",
+    [FL_CALL_MEMFD] = "memfd_create",
+    [FL_CALL_OPENPT] = "posix_openpt",
 };
 
 static const char *const decision_names[FL_DEC_COUNT] = {

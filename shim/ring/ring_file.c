@@ -151,7 +151,7 @@ static int join_ring(struct fl_ring *ring, const char *path, uid_t *owner)
         struct fl_ring_header hdr;
         struct stat st;
         void *map;
-        int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        int fd = fl_ring_open_fd(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
 
         if (fd < 0 && owner && (errno == EACCES || errno == EPERM) && foreign(path, owner))
                 return FL_RING_FOREIGN;
@@ -196,7 +196,8 @@ static int open_ring(struct fl_ring *ring, const char *path, uint32_t capacity, 
         if (!path || !*path)
                 return refuse("\"\"", "empty path", "");
         capacity = fl_ring_capacity_normalise(capacity);
-        fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+        fd = fl_ring_open_fd(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
+                             0600);
         if (fd >= 0)
                 return create_ring(ring, fd, path, capacity);
         /* EACCES on create: a directory we may not write. It may still hold the ring (of its

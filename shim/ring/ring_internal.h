@@ -18,6 +18,12 @@ static inline void fl_ring_close_fd(int fd)
         syscall(SYS_close, fd);
 }
 
+/* Opened by the kernel for the same reason: in scope all open() is forklock's wrapper too. */
+static inline int fl_ring_open_fd(const char *path, int flags, unsigned mode)
+{
+        return (int)syscall(SYS_openat, -100 /* AT_FDCWD */, path, flags, mode);
+}
+
 /* The seqlock's payload ordering. Normally: relaxed word accesses bracketed by a release fence
  * (writer, after taking the slot) and an acquire fence (reader, before re-checking the slot
  * word). ThreadSanitizer does not model fences (GCC refuses them under -Werror=tsan), so there

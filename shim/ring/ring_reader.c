@@ -58,7 +58,7 @@ int fl_ring_reader_open(struct fl_ring_reader *r, const char *path, char *err, s
         int fd;
 
         memset(r, 0, sizeof(*r));
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        fd = fl_ring_open_fd(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
         if (fd < 0)
                 return fail(err, errlen, path, "cannot open: ", fl_errno_name(errno, num));
         if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {

@@ -7,6 +7,7 @@
  * the results goes to stderr at the end. */
 #include <criterion/criterion.h>
 #include <criterion/hooks.h>
+#include <criterion/parameterized.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -317,12 +318,13 @@ static void table_path(char *buf, size_t size, pid_t runner)
         snprintf(buf, size, "/tmp/forklock-programs-table-%d", (int)runner);
 }
 
-static void add_row(const struct program *p, bool identical, const char *sockets)
+static void add_row(const struct program *p, bool all, bool identical, const char *sockets)
 {
-        char path[128], row[1024];
+        char path[128], row[1024], name[64];
         FILE *f;
 
-        snprintf(row, sizeof(row), "%-28s | %-72s | %-9s | %s\n", p->name, p->how,
+        snprintf(name, sizeof(name), "%s%s", p->name, all ? " [all]" : "");
+        snprintf(row, sizeof(row), "%-34s | %-72s | %-9s | %s\n", name, p->how,
                  identical ? "yes" : "NO", sockets);
         fputs(row, stderr);
         table_path(path, sizeof(path), getppid());
@@ -342,7 +344,7 @@ ReportHook(POST_ALL)(struct criterion_global_stats *stats)
         table_path(path, sizeof(path), getpid());
         rows = fl_slurp(path);
         if (*rows)
-                fprintf(stderr, "\n%-28s | %-72s | %-9s | %s\n%s\n", "program",
+                fprintf(stderr, "\n%-34s | %-72s | %-9s | %s\n%s\n", "program",
                         "how it starts children", "identical", "sockets closed in children", rows);
         free(rows);
         unlink(path);
@@ -369,8 +371,13 @@ static const char *socket_column(const struct fl_tree_run *bare, const struct fl
         return text;
 }
 
-static void check_program(const char *name)
+/* scope "all": FORKLOCK_SCOPE=all in both runs' environment; every fd >= 3 is then left out of
+ * the comparison of the children's fd lists (closing them is the point), and the children must
+ * not receive more of them than bare. */
+static void check_program_in(const char *name, const char *scope)
 {
+        const char *scope_env[] = {"FORKLOCK_SCOPE=all", NULL};
+        bool all = strcmp(scope, "all") == 0;
         const struct program *p = NULL;
         struct fl_tree_run bare, fl;
         char script[8192];
@@ -385,12 +392,12 @@ static void check_program(const char *name)
         cr_assert(base, "scratch directory");
         chmod(base, 0755); /* servers that drop privileges run their CGIs from here as nobody */
         snprintf(script, sizeof(script), "%s%s", prelude, p->script);
-        fl_tree_run(&bare, base, "bare", script, NULL, false, 30);
-        fl_tree_run(&fl, base, "forklock", script, NULL, true, 30);
+        fl_tree_run(&bare, base, "bare", script, all ? scope_env : NULL, false, 30);
+        fl_tree_run(&fl, base, "forklock", script, all ? scope_env : NULL, true, 30);
 
         same = bare.status == fl.status && !strcmp(bare.out, fl.out) && !strcmp(bare.err, fl.err) &&
                !strcmp(bare.files, fl.files) && !strcmp(bare.fds, fl.fds);
-        add_row(p, same, socket_column(&bare, &fl, p->kept_sockets));
+        add_row(p, all, same, socket_column(&bare, &fl, p->kept_sockets));
 
         cr_expect_eq(bare.status, 0, "%s fails bare (%d):\n%s\n%s", name, bare.status, bare.out,
                      bare.err);
@@ -410,8 +417,34 @@ static void check_program(const char *name)
                      "%s: %d sockets reach children under forklock (bare %d), %d passed on "
                      "purpose:\n%s",
                      name, fl.sockets, bare.sockets, p->kept_sockets, fl.fds);
+        cr_expect_leq(fl.others, bare.others,
+                      "%s: %d fds >= 3 reach children in scope all, %d bare", name, fl.others,
+                      bare.others);
         fl_tree_run_free(&bare);
         fl_tree_run_free(&fl);
+}
+
+static void check_program(const char *name)
+{
+        check_program_in(name, "sockets");
+}
+
+struct program_name {
+        char text[40];
+};
+
+ParameterizedTestParameters(programs, scope_all)
+{
+        static struct program_name names[NPROGRAMS];
+
+        for (size_t i = 0; i < NPROGRAMS; i++)
+                snprintf(names[i].text, sizeof(names[i].text), "%s", programs[i].name);
+        return cr_make_param_array(struct program_name, names, NPROGRAMS);
+}
+
+ParameterizedTest(struct program_name *p, programs, scope_all)
+{
+        check_program_in(p->text, "all");
 }
 
 TestSuite(programs, .fini = cleanup, .timeout = 120);
@@ -524,4 +557,33 @@ Test(programs, runuser_setpriv)
 Test(programs, git_hook)
 {
         check_program("git commit (hook)");
+}
+
+/* A real program that leaks a file: mawk keeps its `print > file` target open, without
+ * close-on-exec, across system(). Scope sockets leaves it to the child (it is not a socket);
+ * scope all closes it, and mawk's output is the same. */
+Test(programs, scope_all_closes_the_file_mawk_leaks_into_system)
+{
+        const char *scope_env[] = {"FORKLOCK_SCOPE=all", NULL};
+        const char script[] = "mawk 'BEGIN { print \"kept\" > \"out.txt\";"
+                              " system(\"\\\"$FDLIST\\\" mawk-system \\\"$FDS/mawk\\\"\");"
+                              " close(\"out.txt\"); print \"done\" }'\n"
+                              "cat out.txt\n";
+        struct fl_tree_run bare, fl;
+
+        cr_assert(access("/usr/bin/mawk", X_OK) == 0, "apt-get install -y mawk");
+        base = fl_scratch_dir("programs");
+        cr_assert(base, "scratch directory");
+        fl_tree_run(&bare, base, "bare", script, scope_env, false, 30);
+        fl_tree_run(&fl, base, "forklock", script, scope_env, true, 30);
+        cr_expect_eq(bare.status, 0, "%s", bare.err);
+        cr_expect_eq(bare.fd_lines, 1, "%s", bare.err);
+        cr_expect_geq(bare.others, 1, "bare, mawk's file reaches the child");
+        cr_expect_eq(fl.others, 0, "scope all: nothing >= 3 reaches the child");
+        cr_expect_eq(fl.status, bare.status);
+        cr_expect_str_eq(fl.out, bare.out);
+        cr_expect_str_eq(fl.err, bare.err);
+        cr_expect_str_eq(fl.fds, bare.fds);
+        fl_tree_run_free(&bare);
+        fl_tree_run_free(&fl);
 }

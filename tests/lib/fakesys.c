@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/time.h>
+#include <stdio.h>
 
 struct fl_fake fl_fake;
 
@@ -275,7 +276,173 @@ static int fake_kernel_release(char *buf, size_t size)
         return fail(EFAULT);
 }
 
+static int anon_fd(int flags)
+{
+        fl_fake.last_flags = flags;
+        if ((flags & O_CLOEXEC) && fl_fake.anon_flags_errno)
+                return fail(fl_fake.anon_flags_errno);
+        return new_fd(flags);
+}
+
+static int fake_openat(int dirfd, const char *path, int flags, mode_t mode)
+{
+        (void)dirfd, (void)path, (void)mode;
+        fl_fake.open_calls++;
+        fl_fake.last_flags = flags;
+        if (fl_fake.open_errno)
+                return fail(fl_fake.open_errno);
+        return new_fd(fl_fake.open_ignores_cloexec ? flags & ~O_CLOEXEC : flags);
+}
+
+static int fake_pipe2(int fds[2], int flags)
+{
+        fl_fake.pipe2_calls++;
+        fl_fake.last_flags = flags;
+        if (fl_fake.pipe2_errno)
+                return fail(fl_fake.pipe2_errno);
+        if (flags & ~(O_CLOEXEC | O_NONBLOCK | O_DIRECT))
+                return fail(EINVAL);
+        fds[0] = new_fd(flags);
+        fds[1] = new_fd(flags);
+        return 0;
+}
+
+static int fake_pipe(int fds[2])
+{
+        fl_fake.pipe_calls++;
+        fds[0] = new_fd(0);
+        fds[1] = new_fd(0);
+        return 0;
+}
+
+static int fake_epoll_create(int size)
+{
+        fl_fake.epoll_create_calls++;
+        return size <= 0 ? fail(EINVAL) : new_fd(0);
+}
+
+static int fake_epoll_create1(int flags)
+{
+        fl_fake.epoll_create1_calls++;
+        fl_fake.last_flags = flags;
+        return fl_fake.epoll_create1_errno ? fail(fl_fake.epoll_create1_errno) : new_fd(flags);
+}
+
+static int fake_eventfd(unsigned count, int flags)
+{
+        (void)count;
+        return anon_fd(flags);
+}
+
+static int fake_timerfd_create(int clock, int flags)
+{
+        return clock < 0 ? fail(EINVAL) : anon_fd(flags);
+}
+
+static int fake_signalfd(int fd, const sigset_t *mask, int flags)
+{
+        (void)mask;
+        return fd == -1 ? anon_fd(flags) : (valid(fd) ? fd : fail(EBADF));
+}
+
+static int fake_inotify_init(void)
+{
+        return new_fd(0);
+}
+
+static int fake_inotify_init1(int flags)
+{
+        fl_fake.last_flags = flags;
+        return fl_fake.inotify_init1_errno ? fail(fl_fake.inotify_init1_errno) : new_fd(flags);
+}
+
+/* MFD_CLOEXEC is 1: spelled as O_CLOEXEC in the fake's table. */
+static int fake_memfd_create(const char *name, unsigned flags)
+{
+        (void)name;
+        fl_fake.last_flags = (int)flags;
+        if ((flags & 1) && fl_fake.anon_flags_errno)
+                return fail(fl_fake.anon_flags_errno);
+        return new_fd(flags & 1 ? O_CLOEXEC : 0);
+}
+
+static int fake_posix_openpt(int flags)
+{
+        return fake_openat(AT_FDCWD, "/dev/ptmx", flags, 0);
+}
+
+/* The stream's real fd enters the fake's table, so that the fallback can mark it. */
+static FILE *track(FILE *stream)
+{
+        int fd = stream ? fileno(stream) : -1;
+
+        if (fd >= 0 && fd < FL_FAKE_FDS) {
+                fl_fake.open[fd] = true;
+                fl_fake.cloexec[fd] = (fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0;
+        }
+        return stream;
+}
+
+/* A stream over /dev/null whose fd stands for the fake's next fd: the mode is what is checked. */
+static FILE *fake_stream(const char *mode)
+{
+        snprintf(fl_fake.last_mode, sizeof(fl_fake.last_mode), "%s", mode);
+        if (fl_fake.open_errno) {
+                errno = fl_fake.open_errno;
+                return NULL;
+        }
+        return track(fopen("/dev/null", mode));
+}
+
+static FILE *fake_fopen(const char *path, const char *mode)
+{
+        (void)path;
+        return fake_stream(mode);
+}
+
+static FILE *fake_freopen(const char *path, const char *mode, FILE *stream)
+{
+        (void)path;
+        fclose(stream);
+        return fake_stream(mode);
+}
+
+static int fake_mkostemps(char *template, int suffix_len, int flags)
+{
+        (void)template, (void)suffix_len;
+        return fake_openat(AT_FDCWD, template, flags, 0600);
+}
+
+static int fake_unlink(const char *path)
+{
+        (void)path;
+        return 0;
+}
+
+static FILE *fake_fdopen(int fd, const char *mode)
+{
+        (void)fd;
+        return fopen("/dev/null", mode);
+}
+
 const struct fl_sys fl_fake_sys = {
+    .openat = fake_openat,
+    .pipe = fake_pipe,
+    .pipe2 = fake_pipe2,
+    .epoll_create = fake_epoll_create,
+    .epoll_create1 = fake_epoll_create1,
+    .eventfd = fake_eventfd,
+    .timerfd_create = fake_timerfd_create,
+    .signalfd = fake_signalfd,
+    .inotify_init = fake_inotify_init,
+    .inotify_init1 = fake_inotify_init1,
+    .memfd_create = fake_memfd_create,
+    .posix_openpt = fake_posix_openpt,
+    .fopen = fake_fopen,
+    .freopen = fake_freopen,
+    .mkostemps = fake_mkostemps,
+    .unlink = fake_unlink,
+    .fdopen = fake_fdopen,
     .socket = fake_socket,
     .socketpair = fake_socketpair,
     .accept = fake_accept,

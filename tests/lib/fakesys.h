@@ -23,6 +23,14 @@ struct fl_fake {
         long long rcvtimeo_us, now_ns, poll_takes_ns;
         bool poll_no_client;
         int last_poll_timeout;
+        /* scope all's calls: pipe2/epoll_create1/inotify_init1 missing (ENOSYS), flags refused
+         * by eventfd/timerfd/signalfd/memfd (EINVAL), O_CLOEXEC silently ignored by open */
+        int pipe2_errno, epoll_create1_errno, inotify_init1_errno, anon_flags_errno;
+        int open_errno;
+        bool open_ignores_cloexec;
+        int open_calls, pipe_calls, pipe2_calls, epoll_create_calls, epoll_create1_calls;
+        int last_flags; /* the flags of the last scope-all call */
+        char last_mode[16];
         /* what happened */
         int socket_calls, socketpair_calls, accept4_calls, accept_calls, close_calls, poll_calls;
         int setfd_calls, setfl_calls;

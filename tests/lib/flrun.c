@@ -359,8 +359,8 @@ static char *snapshot_files(const char *work, int port)
 }
 
 /* One fd list line with the sockets at fds >= 3 cut out (they are what forklock closes); the
- * count of those goes to *sockets. */
-static char *cut_sockets(const char *line, int *sockets)
+ * count of those goes to *sockets. In scope all every fd >= 3 is cut, the others counted apart. */
+static char *cut_sockets(const struct fl_tree_run *run, const char *line, int *sockets, int *others)
 {
         struct text t = {0};
         char *copy = strdup(line), *save = NULL;
@@ -371,6 +371,10 @@ static char *cut_sockets(const char *line, int *sockets)
 
                 if (kind && atoi(tok) >= 3 && strcmp(kind + 1, "socket") == 0) {
                         (*sockets)++;
+                        continue;
+                }
+                if (kind && atoi(tok) >= 3 && run->scope_all) {
+                        (*others)++;
                         continue;
                 }
                 if (t.len)
@@ -401,7 +405,7 @@ static void collect_fds(struct fl_tree_run *run)
                 for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
                         if (n == cap)
                                 lines = realloc(lines, (cap = cap * 2 + 16) * sizeof(char *));
-                        lines[n++] = cut_sockets(l, &run->sockets);
+                        lines[n++] = cut_sockets(run, l, &run->sockets, &run->others);
                 }
                 free(text);
         }
@@ -435,6 +439,8 @@ int fl_tree_run(struct fl_tree_run *run, const char *base, const char *name, con
         pid_t pid;
 
         memset(run, 0, sizeof(*run));
+        for (int i = 0; env_extra && env_extra[i]; i++)
+                run->scope_all |= strcmp(env_extra[i], "FORKLOCK_SCOPE=all") == 0;
         snprintf(run->work, sizeof(run->work), "%s/%s", base, name);
         snprintf(ring, sizeof(ring), "%s/%s.ring", base, name);
         snprintf(log, sizeof(log), "--log=%s", ring);

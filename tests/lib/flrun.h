@@ -15,7 +15,11 @@ struct fl_tree_run {
         char *files;     /* one sorted line per file or directory left in work, fds/ excluded */
         char *fds;       /* the fd lists children wrote into work/fds, sorted, sockets >= 3 cut */
         int sockets;     /* how many sockets >= 3 those lists held */
-        int fd_lines;    /* how many fd lists were written */
+        /* With FORKLOCK_SCOPE=all in env (bare or not, so that both runs compare alike): every fd
+         * >= 3 is cut from fds, and the non-socket ones counted here. */
+        bool scope_all;
+        int others;
+        int fd_lines; /* how many fd lists were written */
 };
 
 /* Runs `/bin/sh -c script` in base/name (created 0755 with fds/ 1777 inside) with stdin

@@ -180,3 +180,23 @@ Test(dup, audit_says_nothing_would_change_for_a_pipe)
         cr_assert_geq(fl_fcntl_int(&shim, fd, F_DUPFD, 0), 0);
         cr_expect_eq(last_record()->decision, FL_DEC_PASSTHROUGH);
 }
+
+/* Scope all: as in Go, a duplicate of any fd is close-on-exec; only dup2/dup3 targets cross. */
+Test(dup, scope_all_makes_a_pipes_duplicate_close_on_exec)
+{
+        int fd, d;
+
+        setup_mode(FL_MODE_ENFORCE, FL_PROFILE_CLOEXEC);
+        shim.config.scope = FL_SCOPE_ALL;
+        fd = open_fake();
+        fake.not_socket[fd] = true;
+        d = fl_dup(&shim, fd);
+        cr_assert_geq(d, 0);
+        cr_expect(fake.cloexec[d]);
+        cr_expect_eq(last_record()->decision, FL_DEC_ATOMIC);
+        d = fl_fcntl_int(&shim, fd, F_DUPFD, 10);
+        cr_assert_geq(d, 10);
+        cr_expect(fake.cloexec[d]);
+        cr_assert_eq(fl_dup2(&shim, fd, 20), 20);
+        cr_expect_not(fake.cloexec[20], "a dup2 target is passed on purpose");
+}

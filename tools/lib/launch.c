@@ -30,6 +30,9 @@ int launch_take(struct launch *l, int id, const char *value)
         case LAUNCH_PROFILE:
                 l->profile = value;
                 break;
+        case LAUNCH_SCOPE:
+                l->scope = value;
+                break;
         case LAUNCH_SIMULATE:
                 l->simulate = true;
                 break;
@@ -125,12 +128,15 @@ int launch_check(struct launch *l)
 {
         static const char *const modes[] = {"enforce", "audit", "off", NULL};
         static const char *const profiles[] = {"cloexec", "go", NULL};
+        static const char *const scopes[] = {"sockets", "all", NULL};
         long n;
 
         if (l->mode && !one_of(l->mode, modes))
                 return cli_fail(l->cli, "--mode: '%s' is not enforce, audit or off", l->mode);
         if (l->profile && !one_of(l->profile, profiles))
                 return cli_fail(l->cli, "--profile: '%s' is not cloexec or go", l->profile);
+        if (l->scope && !one_of(l->scope, scopes))
+                return cli_fail(l->cli, "--scope: '%s' is not sockets or all", l->scope);
         if (l->ring && cli_number(l->cli, "--ring", l->ring, FL_RING_MIN_CAPACITY,
                                   FL_RING_MAX_CAPACITY, &n) < 0)
                 return 2;
@@ -258,6 +264,7 @@ int launch_prepare(struct launch *l)
         setenv("FORKLOCK_MODE", l->mode ? l->mode : "enforce", 1);
         setenv("FORKLOCK_LOG", l->ring_path, 1);
         set_if("FORKLOCK_PROFILE", l->profile);
+        set_if("FORKLOCK_SCOPE", l->scope);
         set_if("FORKLOCK_SIMULATE", l->simulate ? "einval" : NULL);
         set_if("FORKLOCK_RING", l->ring);
         set_if("FORKLOCK_INHERIT", l->inherit);

@@ -22,6 +22,7 @@ enum launch_option_id {
         LAUNCH_SKIP,
         LAUNCH_QUIET,
         LAUNCH_LIBDIR,
+        LAUNCH_SCOPE,
         LAUNCH_FIRST_FREE_ID /* the tools number their own options from here */
 };
 
@@ -33,16 +34,17 @@ enum launch_option_id {
                 "--ring", NULL, true, LAUNCH_RING                                                  \
         }
 #define LAUNCH_OPTIONS_COMMON                                                                      \
-        {"--log", NULL, true, LAUNCH_LOG}, {"--inherit", NULL, true, LAUNCH_INHERIT},              \
-            {"--kernel", NULL, true, LAUNCH_KERNEL}, {"--only", NULL, true, LAUNCH_ONLY},          \
-            {"--skip", NULL, true, LAUNCH_SKIP}, {"--quiet", NULL, false, LAUNCH_QUIET},           \
+        {"--log", NULL, true, LAUNCH_LOG}, {"--scope", NULL, true, LAUNCH_SCOPE},                  \
+            {"--inherit", NULL, true, LAUNCH_INHERIT}, {"--kernel", NULL, true, LAUNCH_KERNEL},    \
+            {"--only", NULL, true, LAUNCH_ONLY}, {"--skip", NULL, true, LAUNCH_SKIP},              \
+            {"--quiet", NULL, false, LAUNCH_QUIET},                                                \
         {                                                                                          \
                 "--libdir", NULL, true, LAUNCH_LIBDIR                                              \
         }
 
 struct launch {
         const struct cli *cli;
-        const char *mode, *profile, *log, *ring, *inherit, *kernel, *only, *skip, *libdir;
+        const char *mode, *profile, *scope, *log, *ring, *inherit, *kernel, *only, *skip, *libdir;
         bool simulate, quiet, wait_all;
         char **cmd;
         char ring_path[PATH_MAX * 2]; /* absolute */

@@ -1,0 +1,40 @@
+/* pipe and pipe2 in scope all, as Go's os.Pipe: pipe2(O_CLOEXEC); where the kernel lacks pipe2
+ * (ENOSYS before 2.6.27), pipe + FD_CLOEXEC under the read side of the fork lock, and O_NONBLOCK
+ * after it. */
+#include <errno.h>
+#include <fcntl.h>
+
+#include "create.h"
+#include "ocloexec.h"
+
+static int make_pipe(const struct fl_shim *shim, const struct fl_creation *c, int flags)
+{
+        return flags ? shim->sys->pipe2(c->pair, flags) : shim->sys->pipe(c->pair);
+}
+
+static bool pipe2_missing(const struct fl_shim *shim, const struct fl_creation *c, int err)
+{
+        (void)shim, (void)c;
+        return err == ENOSYS;
+}
+
+static void describe(const struct fl_creation *c, struct fl_record *record)
+{
+        fl_created_describe(c, record, NULL);
+}
+
+static const struct fl_creation_ops pipe_ops = {
+    .cloexec = O_CLOEXEC,
+    .nonblock = O_NONBLOCK,
+    .call = make_pipe,
+    .refused = pipe2_missing,
+    .describe = describe,
+};
+
+int fl_pipe2(struct fl_shim *shim, int fds[2], int flags)
+{
+        struct fl_creation c = {&pipe_ops, &shim->pipe2_refused, FL_CALL_PIPE, flags, true, fds,
+                                NULL};
+
+        return fl_create(shim, &c) < 0 ? -1 : 0;
+}
