@@ -35,28 +35,51 @@ static void note_parent_fd(struct fl_parent_view *view, struct parent_query *q,
         }
 }
 
+/* Records are looked at in windows of this many, from the head back. */
+#define BACK_STEP 256
+
+/* The latest record that starts a group for this image, searched back from head: the group was
+ * written just before this image's exec, so the search costs the records written since then, not
+ * the ring's size (a scan from the oldest record read 256 MiB to spawn from a full 2 Mi ring). */
+static bool latest_group(struct fl_ring_reader *reader, const struct fl_parent_view *view,
+                         uint64_t head, struct fl_record *start)
+{
+        uint64_t oldest = head >= reader->capacity ? head - reader->capacity + 1 : 1;
+        struct fl_record r;
+        bool found = false;
+
+        for (uint64_t hi = head, lo; hi >= oldest && !found; hi = lo - 1) {
+                lo = hi - oldest >= BACK_STEP ? hi - BACK_STEP + 1 : oldest;
+                if (fl_ring_reader_window(reader, lo, hi) < 0)
+                        return false;
+                while (fl_ring_reader_next(reader, &r) == 1)
+                        if (starts_group(&r, view->self, view->parent)) {
+                                *start = r;
+                                found = true;
+                        }
+                if (lo == oldest)
+                        break;
+        }
+        return found;
+}
+
 static void read_view(struct fl_parent_view *view, struct parent_query *q)
 {
         struct fl_ring_reader reader;
-        struct fl_record r;
-        int32_t gpid = 0, gtid = 0;
+        struct fl_record r, start;
+        uint64_t head;
 
         view->n = 0;
         view->overflow = false;
-        if (!view->ring->hdr || fl_ring_reader_attach(&reader, view->ring) < 0)
+        if (!view->ring->hdr || fl_ring_reader_attach_lazy(&reader, view->ring) < 0)
                 return;
-        while (fl_ring_reader_next(&reader, &r) == 1) {
-                if (starts_group(&r, view->self, view->parent)) {
-                        gpid = r.pid;
-                        gtid = r.tid;
-                        view->n = 0;
-                        view->overflow = false;
-                        q->found = false;
-                } else if (r.call == FL_CALL_INHERIT && r.aux == FL_AUDIT_PARENT && gpid &&
-                           r.pid == gpid && r.tid == gtid) {
-                        note_parent_fd(view, q, &r);
-                }
-        }
+        head = reader.stats.head;
+        if (latest_group(&reader, view, head, &start) &&
+            fl_ring_reader_window(&reader, start.seq + 1, head) == 0)
+                while (fl_ring_reader_next(&reader, &r) == 1)
+                        if (r.call == FL_CALL_INHERIT && r.aux == FL_AUDIT_PARENT &&
+                            r.pid == start.pid && r.tid == start.tid)
+                                note_parent_fd(view, q, &r);
         fl_ring_reader_close(&reader);
 }
 
