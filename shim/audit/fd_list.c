@@ -1,5 +1,6 @@
 /* Listing the fds open now, for both sides of exec. */
 #include "fd_list.h"
+#include "fd_probe.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -61,7 +62,10 @@ static int each_from_proc(fl_audit_fd_fn each, void *ctx)
 int fl_audit_each_fd(fl_audit_fd_fn each, void *ctx)
 {
         int saved = errno;
-        int n = each_from_proc(each, ctx);
+        int n = fl_fd_probe_each(each, ctx);
+
+        if (n < 0)
+                n = each_from_proc(each, ctx);
 
         if (n < 0) {
                 n = 0;

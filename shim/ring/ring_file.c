@@ -110,13 +110,14 @@ static int still_being_created(const struct stat *st, const struct fl_ring_heade
         return st->st_size == 0 || (got == (ssize_t)sizeof(*hdr) && hdr->magic == 0);
 }
 
+/* st holds a fresh fstat of fd: the first look needs no other. */
 static int read_header(int fd, struct stat *st, struct fl_ring_header *hdr)
 {
         for (int step = 0;; step++) {
                 struct timespec pause = {0, JOIN_WAIT_NS};
                 ssize_t got = 0;
 
-                if (fstat(fd, st) < 0)
+                if (step > 0 && fstat(fd, st) < 0)
                         return -1;
                 memset(hdr, 0, sizeof(*hdr));
                 /* A short file is read too: its first bytes say whether it is a ring at all. */
@@ -145,13 +146,18 @@ static int foreign(const char *path, uid_t *owner)
         return st.st_uid != geteuid();
 }
 
-static int join_ring(struct fl_ring *ring, const char *path, uid_t *owner)
+static int open_existing(const char *path)
+{
+        return fl_ring_open_fd(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
+}
+
+/* fd from open_existing (or -1 with its errno). */
+static int join_ring(struct fl_ring *ring, int fd, const char *path, uid_t *owner)
 {
         char why[160], num[FL_NUM_TEXT];
         struct fl_ring_header hdr;
         struct stat st;
         void *map;
-        int fd = fl_ring_open_fd(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
 
         if (fd < 0 && owner && (errno == EACCES || errno == EPERM) && foreign(path, owner))
                 return FL_RING_FOREIGN;
@@ -196,15 +202,20 @@ static int open_ring(struct fl_ring *ring, const char *path, uint32_t capacity, 
         if (!path || !*path)
                 return refuse("\"\"", "empty path", "");
         capacity = fl_ring_capacity_normalise(capacity);
+        /* Every image but the first joins: one path walk for them, not a failed create first. */
+        fd = open_existing(path);
+        if (fd >= 0 || errno != ENOENT)
+                return join_ring(ring, fd, path, owner);
         fd = fl_ring_open_fd(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY,
                              0600);
         if (fd >= 0)
                 return create_ring(ring, fd, path, capacity);
         /* EACCES on create: a directory we may not write. It may still hold the ring (of its
-         * owner), which says whether this is a privilege drop or a mistake. */
+         * owner), which says whether this is a privilege drop or a mistake. EEXIST: another
+         * process created it since our first look. */
         if (errno != EEXIST && !(owner && (errno == EACCES || errno == EPERM)))
                 return refuse(path, "cannot create it: ", fl_errno_name(errno, num));
-        return join_ring(ring, path, owner);
+        return join_ring(ring, open_existing(path), path, owner);
 }
 
 int fl_ring_open_file(struct fl_ring *ring, const char *path, uint32_t capacity)

@@ -193,6 +193,7 @@ int fl_ring_reader_rewind(struct fl_ring_reader *r, char *err, size_t errlen)
         r->nstale = r->stale_pos = 0;
         r->pending = 0;
         r->follow = 0;
+        r->window = 0;
         /* Stale records are older than every seq of the window, so they come first. */
         for (uint64_t seq = r->cursor; seq <= r->end; seq++) {
                 uint64_t v = __atomic_load_n(slot_word(r, seq), __ATOMIC_ACQUIRE);
@@ -200,6 +201,34 @@ int fl_ring_reader_rewind(struct fl_ring_reader *r, char *err, size_t errlen)
                 if (is_stale(r, seq, v))
                         add_stale(r, v);
         }
+        return 0;
+}
+
+int fl_ring_reader_attach_lazy(struct fl_ring_reader *r, const struct fl_ring *ring)
+{
+        memset(r, 0, sizeof(*r));
+        if (!ring->hdr)
+                return -1;
+        point_at(r, ring->hdr, ring->map_len, ring->hdr);
+        r->capacity = ring->capacity;
+        r->mask = ring->mask;
+        r->cursor = 1; /* an empty pass: cursor > end */
+        return load_counters(r, NULL, 0);
+}
+
+int fl_ring_reader_window(struct fl_ring_reader *r, uint64_t first, uint64_t last)
+{
+        uint64_t oldest;
+
+        if (load_counters(r, NULL, 0) < 0)
+                return -1;
+        oldest = r->stats.head >= r->capacity ? r->stats.head - r->capacity + 1 : 1;
+        r->cursor = first > oldest ? first : oldest;
+        r->end = last < r->stats.head ? last : r->stats.head;
+        r->nstale = r->stale_pos = 0;
+        r->pending = 0;
+        r->follow = 0;
+        r->window = 1;
         return 0;
 }
 
@@ -275,7 +304,7 @@ static int visit(struct fl_ring_reader *r, uint64_t seq, struct fl_record *out, 
                 r->stats.unpublished++;
                 /* A stale record the first scan did not list (it was published since, or the
                  * list was full) is returned here: out of order, but not lost. */
-                if (!r->follow && is_stale(r, seq, v) && !in_stale_list(r, v)) {
+                if (!r->follow && !r->window && is_stale(r, seq, v) && !in_stale_list(r, v)) {
                         if (copy_slot(r, seq, v, out))
                                 return got(r);
                         r->stats.lost++;

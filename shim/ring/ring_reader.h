@@ -34,6 +34,7 @@ struct fl_ring_reader {
         void *owned; /* from_memory's private copy, freed by close */
         int mapped;  /* base was mmapped by open, unmapped by close */
         int follow;  /* set by poll: wait for in-flight records instead of skipping them */
+        int window;  /* set by window: records older than the pass are not returned */
         const struct fl_ring_header *hdr;
         const struct fl_record *slots;
         uint32_t capacity, mask; /* private copies, validated at open */
@@ -60,11 +61,20 @@ int fl_ring_reader_from_memory(struct fl_ring_reader *r, const void *buf, size_t
 /* Read a ring this process has mapped for writing (the audit, tests). */
 int fl_ring_reader_attach(struct fl_ring_reader *r, const struct fl_ring *ring);
 
+/* The same with no pass yet: nothing is read but the header's counters, so attaching costs the
+ * same whatever the ring's size. Passes are then made with fl_ring_reader_window. */
+int fl_ring_reader_attach_lazy(struct fl_ring_reader *r, const struct fl_ring *ring);
+
 void fl_ring_reader_close(struct fl_ring_reader *r);
 
 /* Start a pass over everything now in the ring, oldest first. -1 with a reason in err when the
  * header counters are impossible (head < dropped + overwritten, or head past 2^63). */
 int fl_ring_reader_rewind(struct fl_ring_reader *r, char *err, size_t errlen);
+
+/* Start a pass over seqs [first, last] only, clamped to what the ring holds now (stats.head is
+ * the head it saw). Without rewind's scan for stale records: it touches the window's slots and no
+ * others, and returns no record older than the window. -1 when the counters are impossible. */
+int fl_ring_reader_window(struct fl_ring_reader *r, uint64_t first, uint64_t last);
 
 /* Extend the current pass to records appended since, without repeating any already returned
  * (tail -f). Switches the reader to follow mode: a record still being written makes next()

@@ -1,11 +1,13 @@
 /* The per-call workloads of `make bench`, one per run, so that the runner can put each under any
  * setup (bare, LD_PRELOAD, strace, valgrind, forklock-kernel) and interleave them.
  *   micro WORKLOAD [--iterations N]
- * WORKLOAD: socket_close, socket_fail, fcntl_getfd, accept, fork_exec, startup.
+ * WORKLOAD: socket_close, socket_fail, fcntl_getfd, accept, fork_exec, startup, inherit_spawn.
  * Prints "ns_per_op=X" on stdout: wall time of the timed loop only, after a short warm-up, so
  * that loading the program (and the preload) is not counted except by the startup workload.
  * startup runs /bin/true with LD_PRELOAD=$BENCH_PRELOAD in the child only: the launcher itself
- * stays bare, so what is measured is the new image's start-up under the setup. */
+ * stays bare, so what is measured is the new image's start-up under the setup.
+ * inherit_spawn is fork_exec with two fds left open across exec: the new image's audit then looks
+ * for the records its parent wrote about them (its cost must not grow with the ring). */
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -121,6 +123,14 @@ static void fork_exec(long n)
                 run_true(environ);
 }
 
+/* Two inheritable fds, as a shell pipeline or a server handing over its socket leaves. */
+static int inherit_setup(void)
+{
+        int fds[2];
+
+        return pipe(fds);
+}
+
 static char **child_env;
 
 /* The child's environment: ours, with LD_PRELOAD from BENCH_PRELOAD (or none). */
@@ -154,9 +164,13 @@ static void startup(long n)
 }
 
 static const struct workload workloads[] = {
-    {"socket_close", 200000, NULL, socket_close}, {"socket_fail", 1000000, NULL, socket_fail},
-    {"fcntl_getfd", 1000000, NULL, fcntl_getfd},  {"accept", 20000, accept_setup, accept_body},
-    {"fork_exec", 500, NULL, fork_exec},          {"startup", 500, startup_setup, startup},
+    {"socket_close", 200000, NULL, socket_close},
+    {"socket_fail", 1000000, NULL, socket_fail},
+    {"fcntl_getfd", 1000000, NULL, fcntl_getfd},
+    {"accept", 20000, accept_setup, accept_body},
+    {"fork_exec", 500, NULL, fork_exec},
+    {"startup", 500, startup_setup, startup},
+    {"inherit_spawn", 500, inherit_setup, fork_exec},
 };
 
 static const struct workload *find(const char *name)

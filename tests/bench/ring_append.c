@@ -1,7 +1,9 @@
 /* Cost of fl_ring_append, timestamp included: one thread, then two threads on one ring.
  * Usage: build/bench/ring_append [RECORDS_PER_THREAD]
  * For scripts/bench: ring_append --threads N|--clock [--iterations RECORDS_PER_THREAD] prints
- * "ns_per_op=X" (ns per record overall, or per clock_gettime call). */
+ * "ns_per_op=X" (ns per record overall, or per clock_gettime call).
+ * ring_append --fill PATH --capacity N fills a ring file with N records that answer no question (a
+ * busy session's history), for the inherited-fd spawn with a full ring. */
 #include "ring.h"
 
 #include <pthread.h>
@@ -62,16 +64,29 @@ static double clock_cost(long n)
 static int runner_mode(int argc, char **argv)
 {
         int threads = 0;
+        const char *fill = NULL;
+        uint32_t capacity = FL_RING_DEFAULT_CAPACITY;
 
         for (int i = 1; i < argc; i++) {
                 if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
                         threads = atoi(argv[++i]);
+                else if (strcmp(argv[i], "--fill") == 0 && i + 1 < argc)
+                        fill = argv[++i];
+                else if (strcmp(argv[i], "--capacity") == 0 && i + 1 < argc)
+                        capacity = (uint32_t)strtoul(argv[++i], NULL, 10);
                 else if (strcmp(argv[i], "--clock") == 0)
                         threads = -1;
                 else if (strcmp(argv[i], "--iterations") == 0 && i + 1 < argc)
                         per_thread = strtoul(argv[++i], NULL, 10);
                 else
                         return 2;
+        }
+        if (fill) {
+                if (fl_ring_open_file(&ring, fill, capacity) < 0)
+                        return 2;
+                per_thread = ring.capacity;
+                run(1);
+                return 0;
         }
         if (threads == -1) {
                 clock_cost((long)per_thread / 10);
