@@ -66,7 +66,7 @@ static bool latest_group(struct fl_ring_reader *reader, const struct fl_parent_v
 static void read_view(struct fl_parent_view *view, struct parent_query *q)
 {
         struct fl_ring_reader reader;
-        struct fl_record r, start;
+        struct fl_record r, start = {0};
         uint64_t head;
 
         view->n = 0;
