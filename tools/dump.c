@@ -1,7 +1,6 @@
 /* forklock-dump: print a ring file. `forklock dump ...` execs this with the same arguments.
  * Exit status: 0 done, 2 bad option or a file that is not a readable ring, 1 output error. */
 #include "lib/dump_format.h"
-#include "lib/fix_scope.h"
 #include "lib/rings.h"
 #include "lib/texts.h"
 #include "lib/tree.h"
@@ -138,8 +137,8 @@ static int print_tree(const char *path)
         }
         rings_recorrelate(&rs);
         texts = texts_assemble(rs.records, rs.count);
-        tree_print(stdout, &(struct tree_input){rs.records, rs.count, texts, 0, NULL, 0,
-                                                fix_scope_current(NULL)});
+        tree_print(stdout,
+                   &(struct tree_input){rs.records, rs.count, texts, 0, NULL, 0, FL_SCOPE_SOCKETS});
         texts_free(texts, rs.count);
         rings_free(&rs);
         fl_ring_reader_close(&reader);
