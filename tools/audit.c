@@ -6,6 +6,7 @@
  * --error-exitcode (3) when any leak was found; otherwise CMD's own status (128+N when killed by
  * signal N), or 0 with --from; 2 for a bad option or a ring that cannot be read; 127 when CMD
  * cannot be run. */
+#include "lib/fix_scope.h"
 #include "lib/launch.h"
 #include "lib/report.h"
 #include "warn.h"
@@ -168,6 +169,7 @@ int main(int argc, char **argv)
         signal(SIGPIPE, SIG_IGN); /* a closed report stream must not cost the gate's status */
         if (cli_parse(&cli, argc, argv, &rest, take, &a) != 0 || check(&a, argv + rest) != 0)
                 return 2;
+        a.report.scope = fix_scope_current(a.launch.scope);
         if (!a.launch.libdir)
                 a.launch.libdir = default_libdir();
         if (!a.from)

@@ -137,7 +137,8 @@ static int print_tree(const char *path)
         }
         rings_recorrelate(&rs);
         texts = texts_assemble(rs.records, rs.count);
-        tree_print(stdout, &(struct tree_input){rs.records, rs.count, texts, 0, NULL, 0});
+        tree_print(stdout,
+                   &(struct tree_input){rs.records, rs.count, texts, 0, NULL, 0, FL_SCOPE_SOCKETS});
         texts_free(texts, rs.count);
         rings_free(&rs);
         fl_ring_reader_close(&reader);

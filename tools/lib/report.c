@@ -1,6 +1,7 @@
 #include "report.h"
 
 #include "audit.h"
+#include "fix_scope.h"
 #include "idmap.h"
 #include "fdinfo.h"
 #include "inherit.h"
@@ -32,6 +33,7 @@ struct report {
         uint32_t *previous; /* START record -> index + 1 of the image its pid ran before, 0 */
         pid_t self;
         unsigned long leaks, passed, held, images, images_leaking;
+        unsigned long leaks_needing_all; /* leaks only scope all closes */
 };
 
 /* The ring and the drop rings of images that dropped privileges, merged (tools/lib/rings.c). */
@@ -162,6 +164,12 @@ static void json_string(FILE *out, const char *s)
         fputc('"', out);
 }
 
+static const char *hint(const struct report *rep, const struct fl_record *r,
+                        const struct fl_record *origin)
+{
+        return fix_scope_hint(fix_scope_needed(r->protocol, origin != NULL), rep->o->scope);
+}
+
 static void print_text(struct report *rep, const struct fl_record *r,
                        const struct fl_record *origin, bool held)
 {
@@ -188,11 +196,14 @@ static void print_text(struct report *rep, const struct fl_record *r,
                 fprintf(out, ", passed on purpose (%s)",
                         fl_pass_reason_name((enum fl_pass_reason)r->flags_asked));
         if (origin)
-                fprintf(out, "; created by %s() in pid %d at %+.3fs\n",
+                fprintf(out, "; created by %s() in pid %d at %+.3fs",
                         fl_call_name((enum fl_call)origin->call), origin->pid,
                         (double)fl_ring_reader_rel_ns(rep->reader, origin->ts_ns) / 1e9);
         else
-                fprintf(out, "; origin unknown (not created by a wrapped call under forklock)\n");
+                fprintf(out, "; origin unknown (not created by a wrapped call under forklock)");
+        if (leak)
+                fprintf(out, "; %s", hint(rep, r, origin));
+        fputc('\n', out);
 }
 
 static void print_json(struct report *rep, const struct fl_record *r,
@@ -233,6 +244,11 @@ static void print_json(struct report *rep, const struct fl_record *r,
                                                                               : origin->fd,
                     (unsigned long long)origin->seq,
                     (double)fl_ring_reader_rel_ns(rep->reader, origin->ts_ns) / 1e9);
+        else
+                fprintf(out, "null");
+        fprintf(out, ",\"fixed_by\":");
+        if (leak)
+                json_string(out, fl_scope_name(fix_scope_needed(r->protocol, origin != NULL)));
         else
                 fprintf(out, "null");
         fprintf(out, "}\n");
@@ -289,6 +305,8 @@ static void report_fd(struct report *rep, const struct fl_record *r, int32_t *la
                 rep->held++;
         } else if (r->decision == FL_DEC_LEAK) {
                 rep->leaks++;
+                if (fix_scope_needed(r->protocol, origin != NULL) == FL_SCOPE_ALL)
+                        rep->leaks_needing_all++;
                 if (*last_leaking_pid != r->pid)
                         rep->images_leaking++;
                 *last_leaking_pid = r->pid;
@@ -314,6 +332,28 @@ static void report_parent_view(struct report *rep, const struct fl_record *r,
         report_fd(rep, &rep->records[rep->count], last_leaking_pid);
 }
 
+static enum fl_scope recommended(const struct report *rep)
+{
+        return rep->leaks_needing_all ? FL_SCOPE_ALL : FL_SCOPE_SOCKETS;
+}
+
+/* The smallest scope that closes every leak found. */
+static void recommend(const struct report *rep)
+{
+        FILE *out = rep->o->out;
+
+        if (recommended(rep) == FL_SCOPE_SOCKETS)
+                fputs("forklock audit: the default scope closes every leak found\n", out);
+        else if (rep->o->scope == FL_SCOPE_ALL)
+                fputs("forklock audit: the current scope (all) closes every leak found\n", out);
+        else
+                fprintf(out,
+                        "forklock audit: run with --scope=all to close all %lu leak%s (the default "
+                        "scope closes %lu)\n",
+                        rep->leaks, rep->leaks == 1 ? "" : "s",
+                        rep->leaks - rep->leaks_needing_all);
+}
+
 static void summary(struct report *rep, int status, bool ran)
 {
         FILE *out = rep->o->out;
@@ -327,6 +367,11 @@ static void summary(struct report *rep, int status, bool ran)
                         rep->count, (unsigned long long)(st->overwritten + st->lost));
                 if (ran)
                         fprintf(out, ",\"status\":%d", status);
+                fprintf(out, ",\"recommended_scope\":");
+                if (rep->leaks)
+                        json_string(out, fl_scope_name(recommended(rep)));
+                else
+                        fprintf(out, "null");
                 fprintf(out, "}\n");
         } else if (rep->leaks) {
                 fprintf(out,
@@ -341,6 +386,8 @@ static void summary(struct report *rep, int status, bool ran)
                     "forklock audit: no leaks (%lu images started, %lu fd%s passed on purpose)\n",
                     rep->images, rep->passed, rep->passed == 1 ? "" : "s");
         }
+        if (!rep->o->json && rep->leaks)
+                recommend(rep);
         if (!rep->o->json && rep->held)
                 fprintf(out,
                         "forklock audit: %lu fd%s already open when audit started (not counted)\n",
@@ -378,8 +425,8 @@ static void report_free(struct report *rep)
 
 static void print_tree(const struct report *rep)
 {
-        struct tree_input in = {rep->records, rep->count,       rep->texts,
-                                rep->self,    rep->o->held_ino, rep->o->held_count};
+        struct tree_input in = {rep->records,     rep->count,         rep->texts,   rep->self,
+                                rep->o->held_ino, rep->o->held_count, rep->o->scope};
 
         tree_print(rep->o->out, &in);
         fputc('\n', rep->o->out);

@@ -10,10 +10,13 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "config.h"
+
 struct report_options {
         FILE *out;
         bool json, verbose, tree;
         int leak_status;          /* the exit status when a leak was found */
+        enum fl_scope scope;      /* the command's scope: each leak says whether it closes it */
         pid_t self;               /* the audit: an image started by it came "from forklock-audit" */
         const uint64_t *held_ino; /* inodes of the fds open when the audit started */
         size_t held_count;

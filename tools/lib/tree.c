@@ -1,4 +1,5 @@
 #include "tree.h"
+#include "fix_scope.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -373,6 +374,10 @@ static void put_fd(struct tree *t, FILE *out, const char *prefix, size_t i)
         } else if (r->decision != FL_DEC_PASSED) {
                 fputs(", origin unknown", out);
         }
+        if (r->decision != FL_DEC_PASSED)
+                fprintf(
+                    out, "; %s",
+                    fix_scope_hint(fix_scope_needed(r->protocol, origin != NONE), t->in->scope));
         fputc('\n', out);
 }
 

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "config.h"
 #include "record.h"
 
 struct tree_input {
@@ -20,6 +21,7 @@ struct tree_input {
         pid_t self;               /* the audit's pid (its images hang under "forklock audit"), 0 */
         const uint64_t *held_ino; /* inodes of the fds the audit's caller held */
         size_t held_count;
+        enum fl_scope scope; /* the command's scope, for what would close each leak */
 };
 
 void tree_print(FILE *out, const struct tree_input *in);
