@@ -1,8 +1,12 @@
 #include "inherit.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "warn.h"
 
@@ -181,6 +185,29 @@ static const char *word_end(const char *s)
         return s;
 }
 
+/* R and W of a jobserver are the two ends of one pipe. MAKEFLAGS reaches every program make
+ * runs, also those whose fds R and W are something else (make closes its pipe for recipes that
+ * are not recursive): only a real pipe pair is make's. Raw fstat: no wrapper, errno kept. */
+static bool one_pipe(long r, long w)
+{
+        struct stat rs, ws;
+        int saved = errno;
+        bool pair = r >= 0 && w >= 0 && syscall(SYS_fstat, (int)r, &rs) == 0 &&
+                    syscall(SYS_fstat, (int)w, &ws) == 0 && S_ISFIFO(rs.st_mode) &&
+                    S_ISFIFO(ws.st_mode) && rs.st_ino == ws.st_ino && rs.st_dev == ws.st_dev;
+
+        errno = saved;
+        return pair;
+}
+
+static bool names_jobserver_pipe(const char *items, const char *end, int fd)
+{
+        const char *comma = memchr(items, ',', (size_t)(end - items));
+
+        return comma && fd_in_items(items, end, ',', fd) &&
+               one_pipe(number(items, comma), number(comma + 1, end));
+}
+
 /* make's jobserver: a word of MAKEFLAGS "--jobserver-auth=R,W" (make 4.2 on) or
  * "--jobserver-fds=R,W" (before). "fifo:PATH" names no fd. */
 static bool names_jobserver(const char *makeflags, int fd)
@@ -194,7 +221,7 @@ static bool names_jobserver(const char *makeflags, int fd)
                         size_t n = strlen(options[i]);
 
                         if ((size_t)(end - w) > n && strncmp(w, options[i], n) == 0 &&
-                            fd_in_items(w + n, end, ',', fd))
+                            names_jobserver_pipe(w + n, end, fd))
                                 return true;
                 }
                 w = end;

@@ -1,6 +1,8 @@
 /* The hand-over conventions beyond systemd and nginx, each through the one table
  * (fl_inherit_convention): make's jobserver, Server::Starter, einhorn, gunicorn, unicorn. */
 #include <criterion/criterion.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "inherit.h"
 
@@ -12,22 +14,56 @@ static enum fl_pass_reason reason_in(char *envp[], int fd)
         return fl_inherit_convention(&env, 42, fd, 0, 0);
 }
 
+/* make's R and W: the two ends of one pipe, at the numbers MAKEFLAGS names. */
+static void pipe_at(int r, int w)
+{
+        int p[2];
+
+        cr_assert_eq(pipe(p), 0);
+        cr_assert_eq(dup2(p[0], r), r);
+        cr_assert_eq(dup2(p[1], w), w);
+        close(p[0]);
+        close(p[1]);
+}
+
 Test(conventions, make_jobserver_auth)
 {
-        char *envp[] = {"MAKEFLAGS= -j4 --jobserver-auth=5,6", NULL};
+        char *envp[] = {"MAKEFLAGS= -j4 --jobserver-auth=15,16", NULL};
 
-        cr_expect_eq(reason_in(envp, 5), FL_PASS_JOBSERVER);
-        cr_expect_eq(reason_in(envp, 6), FL_PASS_JOBSERVER);
-        cr_expect_eq(reason_in(envp, 4), FL_PASS_NONE);
-        cr_expect_eq(reason_in(envp, 7), FL_PASS_NONE);
+        pipe_at(15, 16);
+        cr_expect_eq(reason_in(envp, 15), FL_PASS_JOBSERVER);
+        cr_expect_eq(reason_in(envp, 16), FL_PASS_JOBSERVER);
+        cr_expect_eq(reason_in(envp, 14), FL_PASS_NONE);
+        cr_expect_eq(reason_in(envp, 17), FL_PASS_NONE);
 }
 
 Test(conventions, make_jobserver_fds_old_make)
 {
-        char *envp[] = {"MAKEFLAGS=w -j --jobserver-fds=3,4", NULL};
+        char *envp[] = {"MAKEFLAGS=w -j --jobserver-fds=13,14", NULL};
 
-        cr_expect_eq(reason_in(envp, 3), FL_PASS_JOBSERVER);
-        cr_expect_eq(reason_in(envp, 4), FL_PASS_JOBSERVER);
+        pipe_at(13, 14);
+        cr_expect_eq(reason_in(envp, 13), FL_PASS_JOBSERVER);
+        cr_expect_eq(reason_in(envp, 14), FL_PASS_JOBSERVER);
+}
+
+/* Every program make runs sees MAKEFLAGS, also a test suite run by `make -j2 check` whose fds at
+ * those numbers are its own socket and file (make closed its pipe there): not the jobserver. */
+Test(conventions, make_jobserver_numbers_that_are_not_one_pipe)
+{
+        char *envp[] = {"MAKEFLAGS= -j2 --jobserver-auth=13,14", NULL};
+        int sv[2], p[2], q[2];
+
+        cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+        cr_assert_eq(dup2(sv[0], 13), 13);
+        cr_assert_eq(dup2(sv[1], 14), 14);
+        cr_expect_eq(reason_in(envp, 13), FL_PASS_NONE, "a socket pair");
+        cr_assert_eq(pipe(p), 0);
+        cr_assert_eq(pipe(q), 0);
+        cr_assert_eq(dup2(p[0], 13), 13);
+        cr_assert_eq(dup2(q[1], 14), 14);
+        cr_expect_eq(reason_in(envp, 13), FL_PASS_NONE, "two different pipes");
+        close(14);
+        cr_expect_eq(reason_in(envp, 13), FL_PASS_NONE, "W closed");
 }
 
 Test(conventions, make_fifo_jobserver_names_no_fd)
