@@ -5,7 +5,6 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "warn.h"
@@ -187,14 +186,15 @@ static const char *word_end(const char *s)
 
 /* R and W of a jobserver are the two ends of one pipe. MAKEFLAGS reaches every program make
  * runs, also those whose fds R and W are something else (make closes its pipe for recipes that
- * are not recursive): only a real pipe pair is make's. Raw fstat: no wrapper, errno kept. */
+ * are not recursive): only a real pipe pair is make's. libc's fstat (not a raw syscall: on i386
+ * the old stat syscall's layout is not struct stat's); errno kept. */
 static bool one_pipe(long r, long w)
 {
         struct stat rs, ws;
         int saved = errno;
-        bool pair = r >= 0 && w >= 0 && syscall(SYS_fstat, (int)r, &rs) == 0 &&
-                    syscall(SYS_fstat, (int)w, &ws) == 0 && S_ISFIFO(rs.st_mode) &&
-                    S_ISFIFO(ws.st_mode) && rs.st_ino == ws.st_ino && rs.st_dev == ws.st_dev;
+        bool pair = r >= 0 && w >= 0 && fstat((int)r, &rs) == 0 && fstat((int)w, &ws) == 0 &&
+                    S_ISFIFO(rs.st_mode) && S_ISFIFO(ws.st_mode) && rs.st_ino == ws.st_ino &&
+                    rs.st_dev == ws.st_dev;
 
         errno = saved;
         return pair;
