@@ -10,11 +10,13 @@
 #include "ring_reader.h"
 #include "texts.h"
 #include "tree.h"
+#include "unloaded.h"
 #include "views.h"
 #include "warnings.h"
 
 #include <dirent.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -115,16 +117,32 @@ static const char *from_program(struct report *rep, const struct fl_record *r, c
         return "outside forklock";
 }
 
+/* The argv the parent recorded at exec, for the parent's view of an fd; NULL otherwise. */
+static const char *exec_argv(const struct report *rep, const struct fl_record *r)
+{
+        if (r->aux != FL_AUDIT_PARENT || !rep->group_of[r - rep->records])
+                return NULL;
+        return text_of(rep, &rep->records[rep->group_of[r - rep->records] - 1]);
+}
+
+/* Why the image the parent's view of an fd stands in for ran without the library, or NULL. */
+static const char *unloaded(const struct report *rep, const struct fl_record *r)
+{
+        const char *argv = exec_argv(rep, r);
+        size_t group = rep->group_of[r - rep->records];
+
+        return argv ? unloaded_why(argv, rep->texts[group - 1] ? SIZE_MAX : FL_RECORD_TEXT) : NULL;
+}
+
 /* The image an fd reached: its START, or for the parent's view the exec'd path (first word). */
 static const char *reached_program(struct report *rep, const struct fl_record *r)
 {
         static char first[PATH_MAX];
-        const char *argv;
+        const char *argv = exec_argv(rep, r);
         size_t n;
 
-        if (r->aux != FL_AUDIT_PARENT || !rep->group_of[r - rep->records])
+        if (!argv)
                 return program_of(rep, r->pid);
-        argv = text_of(rep, &rep->records[rep->group_of[r - rep->records] - 1]);
         n = strcspn(argv, " ");
         if (n >= sizeof(first))
                 n = sizeof(first) - 1;
@@ -170,6 +188,33 @@ static const char *hint(const struct report *rep, const struct fl_record *r,
         return fix_scope_hint(fix_scope_needed(r->protocol, origin != NULL), rep->o->scope);
 }
 
+/* An image that kept no record: not under forklock at all, where its file tells. */
+static void seen_at_exec(const struct report *rep, const struct fl_record *r)
+{
+        const char *why = unloaded(rep, r);
+
+        if (why)
+                fprintf(rep->o->out, ", seen at exec, not under forklock (%s)", why);
+        else
+                fprintf(rep->o->out, ", seen at exec (the new image kept no record of its own)");
+}
+
+/* "preloaded": true for an image's own record, false where its file says the library cannot be
+ * loaded there, null when it kept no record for a reason the file does not tell. */
+static void print_json_preloaded(const struct report *rep, const struct fl_record *r)
+{
+        const char *why = unloaded(rep, r);
+
+        fprintf(rep->o->out, ",\"preloaded\":%s,\"why\":",
+                r->aux != FL_AUDIT_PARENT ? "true"
+                : why                     ? "false"
+                                          : "null");
+        if (why)
+                json_string(rep->o->out, why);
+        else
+                fprintf(rep->o->out, "null");
+}
+
 static void print_text(struct report *rep, const struct fl_record *r,
                        const struct fl_record *origin, bool held)
 {
@@ -187,7 +232,7 @@ static void print_text(struct report *rep, const struct fl_record *r,
         fprintf(out, ") reached %s (pid %d) from %s (pid %d)", reached_program(rep, r), r->pid,
                 from_program(rep, r, from, sizeof(from)), r->child_pid);
         if (r->aux == FL_AUDIT_PARENT)
-                fprintf(out, ", seen at exec (the new image kept no record of its own)");
+                seen_at_exec(rep, r);
         if (held)
                 fprintf(out, "; not the command's leak\n");
         if (held)
@@ -251,6 +296,7 @@ static void print_json(struct report *rep, const struct fl_record *r,
                 json_string(out, fl_scope_name(fix_scope_needed(r->protocol, origin != NULL)));
         else
                 fprintf(out, "null");
+        print_json_preloaded(rep, r);
         fprintf(out, "}\n");
 }
 

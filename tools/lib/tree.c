@@ -3,6 +3,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,6 +13,7 @@
 #include "inherit.h"
 #include "names.h"
 #include "texts.h"
+#include "unloaded.h"
 #include "views.h"
 
 #define NONE    SIZE_MAX
@@ -381,6 +383,22 @@ static void put_fd(struct tree *t, FILE *out, const char *prefix, size_t i)
         fputc('\n', out);
 }
 
+/* An image that kept no record: not under forklock at all, where its file tells. */
+static void put_alone_note(const struct tree *t, FILE *out, const struct image *img)
+{
+        bool full = t->in->texts && t->in->texts[img->rec];
+        const char *why = unloaded_why(texts_of(t->in->texts, t->in->recs, img->rec),
+                                       full ? SIZE_MAX : FL_RECORD_TEXT);
+
+        if (why)
+                fprintf(out,
+                        " [no record of its own, not under forklock (%s): as its parent saw "
+                        "it at exec]",
+                        why);
+        else
+                fputs(" [no record of its own: as its parent saw it at exec]", out);
+}
+
 static void put_image_line(struct tree *t, FILE *out, const struct image *img)
 {
         char name[64], argv[TEXTMAX + 1];
@@ -388,7 +406,7 @@ static void put_image_line(struct tree *t, FILE *out, const struct image *img)
         image_name(t, img, name, sizeof(name));
         fprintf(out, "%s (pid %d, %s)", name, img->pid, names_how(img->how));
         if (img->alone)
-                fputs(" [no record of its own: as its parent saw it at exec]", out);
+                put_alone_note(t, out, img);
         if (img->argv != NONE) {
                 text_of(t, img->argv, argv, sizeof(argv));
                 fprintf(out, ": %s", argv);
