@@ -76,8 +76,10 @@ PRELOAD_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard preload/*.c)) \
               $(patsubst %.S,$(BUILD)/obj/%.o,$(wildcard preload/*.S))
 ifeq ($(SAN),tsan)
 RUNNER_LIBS = $(foreach l,$(call reverse,$(SHIM_LAYERS)),$(BUILD)/runner/libfl-$(l).a)
+RUNNER_TOOLS_LIB = $(BUILD)/runner/libfl-tools.a
 else
 RUNNER_LIBS = $(SHIM_LIBS)
+RUNNER_TOOLS_LIB = $(TOOLS_LIB)
 endif
 TOOLLIB_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tools/lib/*.c))
 TESTLIB_OBJ = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard tests/lib/*.c))
@@ -179,7 +181,7 @@ $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(TESTLIB_OBJ) $(TESTVARIANT_
 	@echo "  LD      $@"
 	@$(CC) $(SANFLAGS) -o $@ $^ -lcriterion -lpthread
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TESTLIB_OBJ) $(TOOLS_LIB) $(RUNNER_LIBS)
+$(BUILD)/tests/%: $(BUILD)/obj/tests/%.o $(TESTLIB_OBJ) $(RUNNER_TOOLS_LIB) $(RUNNER_LIBS)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(RUNNERSAN) -o $@ $^ -lcriterion -lpthread
@@ -191,6 +193,7 @@ $(BUILD)/obj-runner/%.o: %.c
 	@$(CC) $(ALLCFLAGS) $(RUNNERSAN) -c $< -o $@
 
 $(foreach l,$(SHIM_LAYERS),$(eval $(BUILD)/runner/libfl-$(l).a: $(patsubst %.c,$(BUILD)/obj-runner/%.o,$(wildcard shim/$(l)/*.c))))
+$(BUILD)/runner/libfl-tools.a: $(patsubst %.c,$(BUILD)/obj-runner/%.o,$(wildcard tools/lib/*.c))
 $(BUILD)/runner/libfl-%.a:
 	@mkdir -p $(dir $@)
 	@echo "  AR      $@"
