@@ -334,6 +334,9 @@ Test(audit_servers, mini_httpd_cgi_enforce)
 
 Test(audit_servers, systemd_socket_activate)
 {
+        FL_SKIP_UNDER("asan", "under ASan a library constructor of the host program calls a "
+                              "wrapped open() before the ASan runtime is initialised, and any "
+                              "instrumented code crashes there (the plain build runs it)");
         char ring[256], out[256], listen_arg[64], log[300], buf[512];
         const char *argv[] = {"/usr/bin/systemd-socket-activate", "-l", listen_arg,
                               fl_build_path("fixtures/audit_activated"), NULL};

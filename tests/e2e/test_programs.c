@@ -444,6 +444,11 @@ ParameterizedTestParameters(programs, scope_all)
 
 ParameterizedTest(struct program_name *p, programs, scope_all)
 {
+        if (strncmp(p->text, "man ", 4) == 0 || strncmp(p->text, "runuser", 7) == 0)
+                FL_SKIP_UNDER("asan",
+                              "man-db's sandbox, or a library constructor calling a wrapped "
+                              "open() before the ASan runtime is initialised (the plain "
+                              "build runs it)");
         check_program_in(p->text, "all");
 }
 
@@ -541,6 +546,8 @@ Test(programs, env_i)
 
 Test(programs, man_pipeline)
 {
+        FL_SKIP_UNDER("asan", "man-db's seccomp sandbox refuses the ASan runtime's syscalls (the "
+                              "plain build runs it)");
         check_program("man -l (libpipeline)");
 }
 
@@ -551,6 +558,9 @@ Test(programs, dpkg_deb)
 
 Test(programs, runuser_setpriv)
 {
+        FL_SKIP_UNDER("asan", "under ASan a library constructor of the host program calls a "
+                              "wrapped open() before the ASan runtime is initialised, and any "
+                              "instrumented code crashes there (the plain build runs it)");
         check_program("runuser / setpriv (nobody)");
 }
 

@@ -40,4 +40,13 @@ long fl_field(const char *text, const char *key);
 /* Counts lines in text containing needle. */
 int fl_count_lines(const char *text, const char *needle);
 
+/* In a test body: skip when the suites run against the given sanitizer build (FL_SAN), saying why.
+ * Every such skip is also declared in tests/expected-skips, or make check fails on it. */
+#define FL_SKIP_UNDER(san, why)                                                                    \
+        do {                                                                                       \
+                const char *fl_san_ = getenv("FL_SAN");                                            \
+                if (fl_san_ && strcmp(fl_san_, san) == 0)                                          \
+                        cr_skip_test("%s", why);                                                   \
+        } while (0)
+
 #endif
