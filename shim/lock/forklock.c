@@ -19,7 +19,7 @@ struct lock_state {
         uint32_t readers_admitted;
 };
 
-static struct lock_state state;
+static volatile struct lock_state state;
 static _Atomic uint32_t guard; /* 0 free, 1 taken, 2 taken with waiters */
 static _Atomic uint32_t changes;
 
