@@ -393,7 +393,7 @@ static bool leak_of_listener(const char *report)
 
 static pid_t wait_pidfile(const char *path, pid_t not )
 {
-        for (int i = 0; i < 200; i++) {
+        for (int i = 0; i < 600; i++) {
                 pid_t pid = pid_from(path);
 
                 if (pid > 0 && pid != not )

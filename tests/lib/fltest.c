@@ -24,6 +24,16 @@ const char *fl_build_path(const char *rel)
         return buf;
 }
 
+/* TSan's runtime cannot be preloaded alone into a program not built with it (dash and bash die of
+ * SIGSEGV at start-up, without forklock); the TSan-built tools preload it, with the library, into
+ * the programs they start. ASan's runtime can, and is. */
+static bool bare_tsan_runtime(const char *preload)
+{
+        const char *san = getenv("FL_SAN"), *sanrt = getenv("FL_SANRT");
+
+        return san && strcmp(san, "tsan") == 0 && sanrt && strcmp(preload, sanrt) == 0;
+}
+
 static int build_env(char **env, size_t cap, const char *const extra[], const char *library,
                      const char *extra_preload)
 {
@@ -42,7 +52,7 @@ static int build_env(char **env, size_t cap, const char *const extra[], const ch
                          fl_build_path(library), extra_preload ? " " : "",
                          extra_preload ? extra_preload : "");
                 env[n++] = preload_var;
-        } else if (extra_preload) {
+        } else if (extra_preload && !bare_tsan_runtime(extra_preload)) {
                 snprintf(preload_var, sizeof(preload_var), "LD_PRELOAD=%s", extra_preload);
                 env[n++] = preload_var;
         }

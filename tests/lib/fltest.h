@@ -42,6 +42,13 @@ int fl_count_lines(const char *text, const char *needle);
 
 /* In a test body: skip when the suites run against the given sanitizer build (FL_SAN), saying why.
  * Every such skip is also declared in tests/expected-skips, or make check fails on it. */
+/* TSan's clone interceptor takes the runtime's own locks and stops recording synchronisation
+ * around the clone it forwards to forklock's (ForkBefore/ForkAfter), so readers of the fork lock
+ * report false races and then wait on the runtime's lock while the writer waits for them. */
+#define TSAN_CLONE_WHY                                                                             \
+        "the sanitizer's clone interceptor holds its own locks around forklock's clone (its "      \
+        "ForkBefore), so readers of the fork lock deadlock inside the runtime"
+
 #define FL_SKIP_UNDER(san, why)                                                                    \
         do {                                                                                       \
                 const char *fl_san_ = getenv("FL_SAN");                                            \
