@@ -94,6 +94,23 @@ Test(go_dial, in_progress_connect_gets_them_and_keeps_its_errno)
         expect_go_defaults(fd);
 }
 
+/* As Go's netFD.connect: EINTR and EALREADY also mean the connection is under way. */
+Test(go_dial, interrupted_connect_is_under_way_too)
+{
+        int fd;
+
+        setup_mode(FL_MODE_ENFORCE, FL_PROFILE_GO);
+        fd = tcp_socket(AF_INET);
+        fake.connect_errno = EINTR;
+        cr_expect_eq(dial(fd), -1);
+        cr_expect_eq(errno, EINTR);
+        expect_go_defaults(fd);
+        fake.connect_errno = EALREADY;
+        cr_expect_eq(dial(fd), -1);
+        cr_expect_eq(errno, EALREADY);
+        cr_expect_eq(fake.setsockopt_calls, 5, "once");
+}
+
 Test(go_dial, failed_connect_gets_nothing)
 {
         int fd, before;
