@@ -63,6 +63,8 @@ static int missing(void)
           (fd, level, name, value, len))                                                           \
         X(bind, bind, int, (int fd, const struct sockaddr *addr, socklen_t len), (fd, addr, len))  \
         X(listen, listen, int, (int fd, int backlog), (fd, backlog))                               \
+        X(connect, connect, int, (int fd, const struct sockaddr *addr, socklen_t len),             \
+          (fd, addr, len))                                                                         \
         X(recvmsg, recvmsg, ssize_t, (int fd, struct msghdr *msg, int flags), (fd, msg, flags))    \
         X(recvmmsg, recvmmsg, int,                                                                 \
           (int fd, struct mmsghdr *msgs, unsigned int n, int flags, struct timespec *timeout),     \

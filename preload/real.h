@@ -50,6 +50,7 @@
         X(setsockopt, int, (int, int, int, const void *, socklen_t))                               \
         X(bind, int, (int, const struct sockaddr *, socklen_t))                                    \
         X(listen, int, (int, int))                                                                 \
+        X(connect, int, (int, const struct sockaddr *, socklen_t))                                 \
         X(close_range, int, (unsigned, unsigned, int))                                             \
         X(closefrom, void, (int))                                                                  \
         X(ioctl, int, (int, unsigned long, ...))                                                   \

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <string.h>
 
 #include "fd_list.h"
 #include "fdinfo.h"
@@ -12,6 +13,13 @@
 
 /* Passed fds remembered for the gaps; beyond this, the net goes fd by fd. */
 #define NET_KEPT_MAX 64
+/* Marked fds recorded one by one; the rest in one record that says how many (a program holding
+ * thousands of fds must not flush the ring at every exec). */
+#define NET_RECORDED_MAX 64
+
+struct net_mark {
+        int fd, err; /* err: F_SETFD's errno in the walk, 0 when marked */
+};
 
 struct net_scan {
         struct fl_shim *shim;
@@ -20,6 +28,8 @@ struct net_scan {
         int kept[NET_KEPT_MAX];
         int n_kept, leaks;
         bool kept_overflow, marking;
+        struct net_mark marked[NET_RECORDED_MAX];
+        int first_unrecorded, last_leak;
 };
 
 static bool has_intent(const struct fl_shim *shim, int fd)
@@ -59,9 +69,15 @@ static void net_each(int fd, void *ctx)
                         scan->kept_overflow = true;
                 return;
         }
+        if (scan->leaks < NET_RECORDED_MAX)
+                scan->marked[scan->leaks] = (struct net_mark){fd, 0};
+        else if (scan->leaks == NET_RECORDED_MAX)
+                scan->first_unrecorded = fd;
+        scan->last_leak = fd;
+        if (scan->marking && scan->shim->sys->fcntl_int(fd, F_SETFD, flags | FD_CLOEXEC) < 0 &&
+            scan->leaks < NET_RECORDED_MAX)
+                scan->marked[scan->leaks].err = errno;
         scan->leaks++;
-        if (scan->marking)
-                scan->shim->sys->fcntl_int(fd, F_SETFD, flags | FD_CLOEXEC);
 }
 
 static bool mark_range(const struct fl_shim *shim, unsigned first, unsigned last)
@@ -82,6 +98,48 @@ static bool mark_gaps(const struct net_scan *scan)
         return mark_range(scan->shim, first, ~0U);
 }
 
+/* Ids taken now, not by emit: this may be a vfork child, which shares the parent's memory. The
+ * record is built on this stack and copied into the shared ring: nothing else is written. */
+static void emit(const struct net_scan *scan, struct fl_record *record, int err)
+{
+        record->call = FL_CALL_EXEC_NET;
+        record->pid = (int32_t)scan->pid;
+        record->tid = (int32_t)fl_ids_tid();
+        record->result = err ? -1 : 0;
+        record->err = err;
+        fl_shim_decide(scan->shim, record, err ? FL_DEC_ERROR : FL_DEC_EXEC_NET);
+}
+
+/* One record per marked fd, with what it is (kind, inode for the audit's origin, the start of its
+ * path or address), then one for those beyond NET_RECORDED_MAX. */
+static void record_marked(const struct net_scan *scan)
+{
+        struct fl_record record;
+        struct fl_fdinfo info;
+
+        for (int i = 0; i < scan->leaks && i < NET_RECORDED_MAX; i++) {
+                memset(&record, 0, sizeof(record));
+                record.fd = scan->marked[i].fd;
+                record.fd2 = -1;
+                if (fl_fdinfo_describe(record.fd, &info) == 0) {
+                        record.protocol = info.kind;
+                        record.ino = info.ino;
+                        record.family = info.family;
+                        record.type = info.type;
+                        for (size_t c = 0; c < sizeof(record.text) && info.text[c]; c++)
+                                record.text[c] = info.text[c];
+                }
+                emit(scan, &record, scan->marked[i].err);
+        }
+        if (scan->leaks <= NET_RECORDED_MAX)
+                return;
+        memset(&record, 0, sizeof(record));
+        record.fd = scan->first_unrecorded;
+        record.fd2 = scan->last_leak;
+        record.aux = scan->leaks - NET_RECORDED_MAX;
+        emit(scan, &record, 0);
+}
+
 void fl_exec_net(struct fl_shim *shim, char *const envp[])
 {
         struct net_scan scan = {.shim = shim};
@@ -94,8 +152,10 @@ void fl_exec_net(struct fl_shim *shim, char *const envp[])
         fl_audit_each_fd(net_each, &scan);
         if (scan.leaks > 0 && (scan.kept_overflow || !mark_gaps(&scan))) {
                 scan.marking = true;
-                scan.n_kept = 0;
+                scan.n_kept = scan.leaks = 0;
                 fl_audit_each_fd(net_each, &scan);
         }
+        if (scan.leaks > 0)
+                record_marked(&scan);
         errno = saved;
 }

@@ -9,7 +9,12 @@
  * One listing of /proc/self/fd finds the fds that would cross; when none would leak, that is the
  * whole cost. Then close_range(CLOSE_RANGE_CLOEXEC) (Linux 5.11) once per gap between the passed
  * fds, or, where the kernel refuses it, F_SETFD fd by fd. Safe in a vfork child: it writes only
- * its own stack and the fd table the child already owns. errno is kept. */
+ * its own stack, the fd table the child already owns and the shared ring. errno is kept.
+ *
+ * Each fd it marks is recorded (FL_CALL_EXEC_NET, FL_DEC_EXEC_NET: "exec net: made close-on-exec
+ * before exec"), with its kind, inode and the start of its path; past the first 64 in one exec,
+ * one record gives the count and range of the rest, so a program with thousands of fds does not
+ * flush the ring at each exec. Nothing is recorded when nothing was marked. */
 #ifndef FL_EXEC_NET_H
 #define FL_EXEC_NET_H
 

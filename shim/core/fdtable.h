@@ -31,6 +31,7 @@ enum fl_fd_flag {
         FL_FD_INTENT = 1u << 2,         /* close-on-exec cleared on purpose: never re-forced */
         FL_FD_BOUND = 1u << 3,
         FL_FD_LISTENING = 1u << 4,
+        FL_FD_DIALED = 1u << 5, /* the go profile gave the connection its defaults */
 };
 
 /* Socket options the go profile cares about, as bits of opts_program / opts_profile. */
@@ -39,6 +40,7 @@ enum fl_fd_opt {
         FL_OPT_V6ONLY = 1u << 1,
         FL_OPT_BROADCAST = 1u << 2,
         FL_OPT_KEEPALIVE = 1u << 3,
+        FL_OPT_NODELAY = 1u << 4, /* noted in the go profile only (sockopt.c) */
 };
 
 struct fl_fd_info {

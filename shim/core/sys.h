@@ -30,6 +30,7 @@ struct fl_sys {
         int (*setsockopt)(int fd, int level, int name, const void *value, socklen_t len);
         int (*bind)(int fd, const struct sockaddr *addr, socklen_t len);
         int (*listen)(int fd, int backlog);
+        int (*connect)(int fd, const struct sockaddr *addr, socklen_t len);
         int (*close_range)(unsigned first, unsigned last, int flags);
         void (*closefrom)(int first);
         int (*fstat)(int fd, struct stat *st);

@@ -3,6 +3,7 @@
  * before); the go profile acts before bind and on listen's backlog. */
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #include "addrtext.h"
@@ -19,7 +20,9 @@ static void fill(struct fl_record *record, enum fl_call call, int fd)
         record->fd2 = -1;
 }
 
-static int watched_option(int level, int name)
+/* TCP_NODELAY is set per request by servers such as nginx: watched only in the go profile, which
+ * must know whether a program set it before it dials. */
+static int watched_option(const struct fl_shim *shim, int level, int name)
 {
         if (level == SOL_SOCKET && name == SO_REUSEADDR)
                 return FL_OPT_REUSEADDR;
@@ -29,6 +32,8 @@ static int watched_option(int level, int name)
                 return FL_OPT_KEEPALIVE;
         if (level == IPPROTO_IPV6 && name == IPV6_V6ONLY)
                 return FL_OPT_V6ONLY;
+        if (level == IPPROTO_TCP && name == TCP_NODELAY && fl_go_active(shim))
+                return FL_OPT_NODELAY;
         return 0;
 }
 
@@ -53,7 +58,7 @@ static void note_option(struct fl_fd_info *info, const void *arg)
 static enum fl_decision note_accepted(struct fl_shim *shim, int fd, int level, int name,
                                       const void *value, socklen_t len, struct fl_record *record)
 {
-        struct option_set set = {watched_option(level, name), 0};
+        struct option_set set = {watched_option(shim, level, name), 0};
         struct fl_fd_info info;
 
         if (!set.bit || len < (socklen_t)sizeof(int) ||
@@ -78,9 +83,9 @@ int fl_setsockopt(struct fl_shim *shim, int fd, int level, int name, const void 
         int saved = errno;
 
         /* Only the options the go profile and the per-fd state care about are noted and
-         * recorded; the rest (TCP_NODELAY, TCP_CORK: per request in servers such as nginx) are
-         * pure pass-through, not decisions. */
-        if (shim->config.mode == FL_MODE_OFF || !watched_option(level, name))
+         * recorded; the rest (TCP_CORK, and TCP_NODELAY outside the go profile: per request in
+         * servers such as nginx) are pure pass-through, not decisions. */
+        if (shim->config.mode == FL_MODE_OFF || !watched_option(shim, level, name))
                 return result;
         fill(&record, FL_CALL_SETSOCKOPT, fd);
         record.protocol = level;

@@ -19,7 +19,7 @@ static const struct go_option v6only = {IPPROTO_IPV6, IPV6_V6ONLY, FL_OPT_V6ONLY
 static const struct go_option reuseaddr = {SOL_SOCKET, SO_REUSEADDR, FL_OPT_REUSEADDR,
                                            "SO_REUSEADDR"};
 
-static const struct go_option nodelay = {IPPROTO_TCP, TCP_NODELAY, 0, "TCP_NODELAY"};
+static const struct go_option nodelay = {IPPROTO_TCP, TCP_NODELAY, FL_OPT_NODELAY, "TCP_NODELAY"};
 static const struct go_option keepalive = {SOL_SOCKET, SO_KEEPALIVE, FL_OPT_KEEPALIVE,
                                            "SO_KEEPALIVE"};
 static const struct go_option keepidle = {IPPROTO_TCP, TCP_KEEPIDLE, 0, "TCP_KEEPIDLE"};
@@ -117,21 +117,58 @@ static bool is_tcp(const struct fl_fd_info *listener)
                listener->type == SOCK_STREAM;
 }
 
-void fl_go_accepted(struct fl_shim *shim, int fd, const struct fl_fd_info *listener)
+/* Keep-alive as Go's KeepAliveConfig defaults, unless the program set SO_KEEPALIVE on owner (the
+ * connection, or the listener it was accepted from): then it took charge of keep-alive, and none
+ * of the four is touched. */
+static void keep_alive(struct fl_shim *shim, int fd, const struct fl_fd_info *owner)
 {
-        if (!fl_go_active(shim) || !is_tcp(listener))
-                return;
-        apply(shim, fd, &nodelay, 1);
-        if (listener->opts_program & FL_OPT_KEEPALIVE) {
-                record_option(shim, fd, &keepalive,
-                              (listener->opts_value & FL_OPT_KEEPALIVE) ? 1 : 0, 0,
-                              FL_DEC_PROGRAM_WINS);
+        if (owner->opts_program & FL_OPT_KEEPALIVE) {
+                record_option(shim, fd, &keepalive, (owner->opts_value & FL_OPT_KEEPALIVE) ? 1 : 0,
+                              0, FL_DEC_PROGRAM_WINS);
                 return;
         }
         apply(shim, fd, &keepalive, 1);
         apply(shim, fd, &keepidle, GO_KEEPALIVE_IDLE);
         apply(shim, fd, &keepintvl, GO_KEEPALIVE_INTVL);
         apply(shim, fd, &keepcnt, GO_KEEPALIVE_COUNT);
+}
+
+void fl_go_accepted(struct fl_shim *shim, int fd, const struct fl_fd_info *listener)
+{
+        if (!fl_go_active(shim) || !is_tcp(listener))
+                return;
+        apply(shim, fd, &nodelay, 1);
+        keep_alive(shim, fd, listener);
+}
+
+static void mark_dialed(struct fl_fd_info *info, const void *arg)
+{
+        (void)arg;
+        info->flags |= FL_FD_DIALED;
+}
+
+/* connect(AF_UNSPEC) dissolves an association: no dial. The kernel took the address, so it was
+ * readable; it is copied through the kernel all the same (another thread may have unmapped it). */
+static bool dials_somewhere(const struct sockaddr *addr, socklen_t len)
+{
+        sa_family_t family;
+
+        return len >= (socklen_t)sizeof(family) &&
+               fl_safe_copy_bytes(&family, &addr->sa_family, sizeof(family)) && family != AF_UNSPEC;
+}
+
+void fl_go_dialed(struct fl_shim *shim, int fd, const struct sockaddr *addr, socklen_t len)
+{
+        struct fl_fd_info info;
+
+        if (!fl_go_active(shim) || !fl_fdtable_verify(shim->sys, fd, &info))
+                return;
+        if (info.call != FL_CALL_SOCKET || !is_tcp(&info) || (info.flags & FL_FD_DIALED) ||
+            !dials_somewhere(addr, len))
+                return;
+        fl_fdtable_update(fd, mark_dialed, NULL);
+        apply_unless_set(shim, fd, &info, &nodelay, 1);
+        keep_alive(shim, fd, &info);
 }
 
 static bool is_wildcard6(const struct sockaddr *addr, socklen_t len)

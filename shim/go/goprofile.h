@@ -28,6 +28,15 @@ void fl_go_created(struct fl_shim *shim, int fd, int family, int type);
  * program wins. listener is the listener's fdtable entry (zeroed when untracked). */
 void fl_go_accepted(struct fl_shim *shim, int fd, const struct fl_fd_info *listener);
 
+/* A dialed TCP connection (Go's Dialer: newTCPConn, then the Dialer's keep-alive), called once the
+ * kernel took the connect (0, or EINPROGRESS, EALREADY, EINTR, which Go's netFD.connect reads
+ * as a connection under way: the options are valid on a connecting socket, and a program that
+ * learns of the connection through poll makes no further call forklock sees). The same options as
+ * an accepted connection, once per socket, each unless the program set it on the socket before
+ * (TCP_NODELAY; SO_KEEPALIVE stands for all four keep-alive options). Only sockets made by the
+ * socket wrapper; connect(AF_UNSPEC) is no dial. */
+void fl_go_dialed(struct fl_shim *shim, int fd, const struct sockaddr *addr, socklen_t len);
+
 /* Before bind: IPV6_V6ONLY=0 on an AF_INET6 socket bound to the wildcard address, and
  * SO_REUSEADDR=1 on a stream (or seqpacket) socket, each unless the program set it. The address is
  * copied through the kernel (it has not been vouched for yet). */

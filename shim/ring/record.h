@@ -45,7 +45,8 @@ enum fl_call {
         FL_CALL_SIGNALFD,
         FL_CALL_INOTIFY, /* inotify_init, inotify_init1 */
         FL_CALL_MEMFD,
-        FL_CALL_OPENPT, /* posix_openpt, getpt */
+        FL_CALL_OPENPT,   /* posix_openpt, getpt */
+        FL_CALL_EXEC_NET, /* the exec-time safety net marked fd (aux > 0: that many more) */
         FL_CALL_COUNT
 };
 
@@ -62,6 +63,7 @@ enum fl_decision {
         FL_DEC_PROGRAM_WINS,        /* the program's own setting overrode the profile */
         FL_DEC_LEAK,                /* audit: an fd reached a new image without intent */
         FL_DEC_PASSED,              /* audit: an fd reached a new image on purpose */
+        FL_DEC_EXEC_NET,            /* scope all: made close-on-exec right before exec */
         FL_DEC_COUNT
 };
 

@@ -44,6 +44,7 @@ static const char *const call_names[FL_CALL_COUNT] = {
     [FL_CALL_INOTIFY] = "inotify_init",
     [FL_CALL_MEMFD] = "memfd_create",
     [FL_CALL_OPENPT] = "posix_openpt",
+    [FL_CALL_EXEC_NET] = "exec_net",
 };
 
 static const char *const decision_names[FL_DEC_COUNT] = {
@@ -59,6 +60,7 @@ static const char *const decision_names[FL_DEC_COUNT] = {
     [FL_DEC_PROGRAM_WINS] = "program-wins",
     [FL_DEC_LEAK] = "leak",
     [FL_DEC_PASSED] = "passed",
+    [FL_DEC_EXEC_NET] = "exec-net",
 };
 
 /* Records come from files anyone may have written: out-of-range values get a name too. */

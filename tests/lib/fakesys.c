@@ -222,6 +222,12 @@ static int fake_listen(int fd, int backlog)
         return on_open_fd(fd);
 }
 
+static int fake_connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+        (void)addr, (void)len;
+        return on_open_fd(fd);
+}
+
 static int fake_close_range(unsigned first, unsigned last, int flags)
 {
         (void)flags;
@@ -458,6 +464,7 @@ const struct fl_sys fl_fake_sys = {
     .setsockopt = fake_setsockopt,
     .bind = fake_bind,
     .listen = fake_listen,
+    .connect = fake_connect,
     .close_range = fake_close_range,
     .closefrom = fake_closefrom,
     .fstat = fake_fstat,

@@ -39,6 +39,40 @@ ParameterizedTest(struct method *m, exec_net, only_what_is_passed_crosses, .time
                          method, scoped.err);
 }
 
+/* Each fd the net marks is one record in the ring, named by forklock dump: the five rawfds makes
+ * past the wrappers (two /dev/null, a TCP socket, a pipe's two ends), written by the process that
+ * marked them (a fork or vfork child, or the parent before a spawn). */
+ParameterizedTestParameters(exec_net, each_fd_marked_is_recorded)
+{
+        static struct method methods[] = {
+            {"fork-exec"}, {"vfork-exec"}, {"posix_spawn"}, {"system"}, {"popen"}};
+        return cr_make_param_array(struct method, methods, sizeof(methods) / sizeof(methods[0]));
+}
+
+ParameterizedTest(struct method *m, exec_net, each_fd_marked_is_recorded, .timeout = 60)
+{
+        char *dir = fl_scratch_dir("net-ring");
+        char ring[512], log[600];
+        const char *argv[] = {fl_build_path("fixtures/rawfds"), m->name, NULL};
+        const char *env[] = {"FORKLOCK_SCOPE=all", log, NULL};
+        const char *dump[] = {fl_build_path("forklock-dump"), ring, NULL};
+        struct fl_run run;
+
+        cr_assert_not_null(dir);
+        snprintf(ring, sizeof(ring), "%s/ring", dir);
+        snprintf(log, sizeof(log), "FORKLOCK_LOG=%s", ring);
+        fl_run_program(&run, argv, env, true, NULL, 20);
+        cr_assert_eq(run.status, 0, "%s: %s", m->name, run.err);
+        fl_run_program(&run, dump, NULL, false, NULL, 20);
+        cr_assert_eq(run.status, 0, "dump: %s", run.err);
+        cr_expect_eq(fl_count_lines(run.out, "exec net: made close-on-exec before exec"), 5,
+                     "%s: %s", m->name, run.out);
+        cr_expect(strstr(run.out, "exec-net 5\n"), "the summary's count, %s: %s", m->name, run.out);
+        cr_expect_eq(fl_count_lines(run.out, "(TCP)"), 1, "the raw socket: %s", run.out);
+        cr_expect_eq(fl_count_lines(run.out, "(pipe)"), 2, "%s", run.out);
+        cr_expect_eq(fl_remove_dir(dir), 0);
+}
+
 /* A recursive make -j4 under scope all: the sub-make still finds the jobserver's pipe (MAKEFLAGS
  * names it) through the shell between them, and runs its four jobs at once: each job waits until
  * all four have started, so a serial make fails. */

@@ -25,7 +25,8 @@ static struct {
         int fcntl_calls, dupfd_cloexec_calls, dupfd_calls, setsockopt_calls;
         int last_opt_level, last_opt_name, last_opt_value;
         int listen_backlog;
-        const char *somaxconn; /* NULL: the read fails */
+        int connect_errno, connect_calls; /* connect fails with connect_errno when set */
+        const char *somaxconn;            /* NULL: the read fails */
         const char *release;
         int somaxconn_reads;
         unsigned long next_ino;
@@ -156,6 +157,15 @@ static int fake_listen(int fd, int backlog)
         return valid(fd) ? 0 : fail(EBADF);
 }
 
+static int fake_connect(int fd, const struct sockaddr *addr, socklen_t len)
+{
+        (void)addr, (void)len;
+        fake.connect_calls++;
+        if (!valid(fd))
+                return fail(EBADF);
+        return fake.connect_errno ? fail(fake.connect_errno) : 0;
+}
+
 static int fake_fstat(int fd, struct stat *st)
 {
         if (!valid(fd))
@@ -203,6 +213,7 @@ static const struct fl_sys fake_sys = {
     .setsockopt = fake_setsockopt,
     .bind = fake_bind,
     .listen = fake_listen,
+    .connect = fake_connect,
     .close_range = fake_close_range,
     .fstat = fake_fstat,
     .read_file = fake_read_file,

@@ -13,7 +13,9 @@
 #include <unistd.h>
 
 #include "exec_net.h"
+#include "fdinfo.h"
 #include "fdtable.h"
+#include "names.h"
 #include "shim.h"
 
 static int close_range_calls, close_range_errno;
@@ -43,12 +45,25 @@ static struct fl_sys sys = {
 
 static struct fl_shim shim;
 
+#define KEPT 256
+static struct fl_record records[KEPT];
+static int nrecords;
+
+static void capture(struct fl_record *record)
+{
+        if (nrecords < KEPT)
+                records[nrecords] = *record;
+        nrecords++;
+}
+
 static void setup(enum fl_scope scope, enum fl_mode mode)
 {
         memset(&shim, 0, sizeof(shim));
         shim.config.scope = scope;
         shim.config.mode = mode;
         shim.sys = &sys;
+        shim.emit = capture;
+        nrecords = 0;
         close_range_calls = 0;
         close_range_errno = 0;
         fl_fdtable_reset();
@@ -157,4 +172,143 @@ Test(exec_net, a_jobserver_pipe_stays)
         fl_exec_net(&shim, envp);
         cr_expect(!cloexec(p[0]) && !cloexec(p[1]));
         close_all(p, 2);
+}
+
+/* The test runner's own inheritable fds would be marked (and recorded) too: they are made
+ * close-on-exec first, so that the records counted are the test's. */
+static void only_the_tests_fds_leak(void)
+{
+        cr_assert_eq(syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC), 0);
+}
+
+static const struct fl_record *net_record_of(int fd)
+{
+        for (int i = 0; i < nrecords && i < KEPT; i++)
+                if (records[i].call == FL_CALL_EXEC_NET && records[i].fd == fd &&
+                    records[i].aux == 0)
+                        return &records[i];
+        return NULL;
+}
+
+static int net_records(void)
+{
+        int n = 0;
+
+        for (int i = 0; i < nrecords && i < KEPT; i++)
+                n += records[i].call == FL_CALL_EXEC_NET;
+        return n;
+}
+
+static void expect_marked_and_recorded(int fd)
+{
+        const struct fl_record *r = net_record_of(fd);
+        struct stat st;
+
+        cr_assert(r, "no record for fd %d", fd);
+        cr_expect_eq(r->decision, FL_DEC_EXEC_NET);
+        cr_expect_eq(r->result, 0);
+        cr_expect_eq(r->pid, getpid());
+        cr_expect_eq(fstat(fd, &st), 0);
+        cr_expect_eq(r->ino, (uint64_t)st.st_ino, "fd %d's inode, for the audit's origin", fd);
+        cr_expect_eq(r->protocol, FL_KIND_CHAR, "/dev/null, a character device");
+        cr_expect(cloexec(fd));
+}
+
+Test(exec_net, one_record_per_fd_it_marks)
+{
+        int fds[4];
+        struct fl_fd_info intent = {.call = 0};
+        char *envp[] = {NULL};
+
+        only_the_tests_fds_leak();
+        for (int i = 0; i < 4; i++)
+                fds[i] = inheritable();
+        setup(FL_SCOPE_ALL, FL_MODE_ENFORCE);
+        fl_fdtable_set(fds[2], &intent);
+        fl_fdtable_update(fds[2], mark_intent, NULL);
+        errno = 777;
+        fl_exec_net(&shim, envp);
+        cr_expect_eq(errno, 777);
+        expect_marked_and_recorded(fds[0]);
+        expect_marked_and_recorded(fds[1]);
+        expect_marked_and_recorded(fds[3]);
+        cr_expect_null(net_record_of(fds[2]), "a passed fd is not marked");
+        cr_expect_eq(net_records(), 3);
+        close_all(fds, 4);
+}
+
+Test(exec_net, the_walk_records_too)
+{
+        int fds[3];
+        char *envp[] = {NULL};
+
+        only_the_tests_fds_leak();
+        for (int i = 0; i < 3; i++)
+                fds[i] = inheritable();
+        setup(FL_SCOPE_ALL, FL_MODE_ENFORCE);
+        close_range_errno = ENOSYS;
+        fl_exec_net(&shim, envp);
+        for (int i = 0; i < 3; i++)
+                expect_marked_and_recorded(fds[i]);
+        cr_expect_eq(net_records(), 3);
+        close_all(fds, 3);
+}
+
+Test(exec_net, nothing_to_do_records_nothing)
+{
+        int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        char *envp[] = {NULL};
+
+        only_the_tests_fds_leak();
+        setup(FL_SCOPE_ALL, FL_MODE_ENFORCE);
+        fl_exec_net(&shim, envp);
+        cr_expect_eq(nrecords, 0);
+        close(fd);
+}
+
+/* Thousands of fds must not flush the ring at every exec: the first ones one by one, then one
+ * record for the rest. */
+Test(exec_net, many_fds_cost_a_bounded_number_of_records)
+{
+        enum { N = 100, ONE_BY_ONE = 64 };
+        int fds[N];
+        char *envp[] = {NULL};
+        const struct fl_record *rest = NULL;
+
+        only_the_tests_fds_leak();
+        for (int i = 0; i < N; i++)
+                fds[i] = inheritable();
+        setup(FL_SCOPE_ALL, FL_MODE_ENFORCE);
+        fl_exec_net(&shim, envp);
+        for (int i = 0; i < ONE_BY_ONE; i++)
+                cr_expect(net_record_of(fds[i]), "fd %d", fds[i]);
+        for (int i = 0; i < nrecords && i < KEPT; i++)
+                if (records[i].call == FL_CALL_EXEC_NET && records[i].aux > 0)
+                        rest = &records[i];
+        cr_assert(rest, "one record for the rest");
+        cr_expect_eq(rest->aux, N - ONE_BY_ONE);
+        cr_expect_eq(rest->fd, fds[ONE_BY_ONE]);
+        cr_expect_eq(rest->fd2, fds[N - 1]);
+        cr_expect_eq(net_records(), ONE_BY_ONE + 1);
+        for (int i = 0; i < N; i++)
+                cr_expect(cloexec(fds[i]), "fd %d", fds[i]);
+        close_all(fds, N);
+}
+
+Test(exec_net, dump_and_audit_name_it)
+{
+        struct fl_record r = {.call = FL_CALL_EXEC_NET, .decision = FL_DEC_EXEC_NET, .fd = 7};
+        char text[256];
+        struct names_buf b = {text, sizeof(text), 0};
+
+        r.protocol = FL_KIND_FILE;
+        cr_expect_str_eq(fl_call_name(FL_CALL_EXEC_NET), "exec_net");
+        cr_expect_str_eq(fl_decision_name(FL_DEC_EXEC_NET), "exec-net");
+        names_detail(&b, &r, NAMES_VIEW_NONE);
+        cr_expect(strstr(text, "exec net: made close-on-exec before exec"), "%s", text);
+        r.fd2 = 900;
+        r.aux = 36;
+        b.len = 0;
+        names_detail(&b, &r, NAMES_VIEW_NONE);
+        cr_expect(strstr(text, "36 more fds (7..900)"), "%s", text);
 }

@@ -318,6 +318,20 @@ static void put_start(struct names_buf *b, const struct fl_record *rec)
                 names_put(b, " leaks=%d", rec->aux);
 }
 
+static void put_exec_net(struct names_buf *b, const struct fl_record *rec)
+{
+        if (rec->aux > 0) {
+                names_put(b,
+                          "exec net: made %d more fds (%d..%d) close-on-exec before exec, not "
+                          "recorded one by one",
+                          rec->aux, rec->fd, rec->fd2);
+                return;
+        }
+        names_put(b, "exec net: made close-on-exec before exec");
+        if (rec->protocol)
+                names_put(b, " (%s)", fl_fd_kind_name((enum fl_fd_kind)rec->protocol));
+}
+
 static void put_other(struct names_buf *b, const struct fl_record *rec)
 {
         if (rec->flags_asked || rec->flags_applied)
@@ -396,6 +410,9 @@ static void put_call(struct names_buf *b, const struct fl_record *rec, enum name
                 break;
         case FL_CALL_WARNING:
                 names_put(b, "part %d of %d", rec->fd + 1, rec->fd2);
+                break;
+        case FL_CALL_EXEC_NET:
+                put_exec_net(b, rec);
                 break;
         default:
                 put_other(b, rec);
