@@ -251,4 +251,24 @@ static inline const struct fl_record *last_record(void)
         return nrecords > 0 ? &records[nrecords - 1] : NULL;
 }
 
+/* setsockopt records of one decision for one option, and the value the last one names. */
+static inline int count_opt(enum fl_decision decision, int level, int name)
+{
+        int n = 0;
+
+        for (int i = 0; i < nrecords && i < 64; i++)
+                n += records[i].call == FL_CALL_SETSOCKOPT && records[i].decision == decision &&
+                     records[i].protocol == level && records[i].aux == name;
+        return n;
+}
+
+static inline int value_of(int level, int name)
+{
+        for (int i = nrecords - 1; i >= 0; i--)
+                if (records[i].call == FL_CALL_SETSOCKOPT && records[i].protocol == level &&
+                    records[i].aux == name)
+                        return records[i].type;
+        return -1;
+}
+
 #endif

@@ -9,25 +9,6 @@
 #include "goprofile.h"
 #include "surface_fake.h"
 
-static int count_opt(enum fl_decision decision, int level, int name)
-{
-        int n = 0;
-
-        for (int i = 0; i < nrecords && i < 64; i++)
-                n += records[i].call == FL_CALL_SETSOCKOPT && records[i].decision == decision &&
-                     records[i].protocol == level && records[i].aux == name;
-        return n;
-}
-
-static int value_of(int level, int name)
-{
-        for (int i = nrecords - 1; i >= 0; i--)
-                if (records[i].call == FL_CALL_SETSOCKOPT && records[i].protocol == level &&
-                    records[i].aux == name)
-                        return records[i].type;
-        return -1;
-}
-
 /* accept4 on listener gave conn: what the accept wrapper hands the shim. */
 static void accepted(int listener, int conn)
 {
