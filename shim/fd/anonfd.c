@@ -13,6 +13,7 @@
 #include <sys/timerfd.h>
 
 #include "create.h"
+#include "fdtable.h"
 #include "ocloexec.h"
 
 struct anon_args {
@@ -163,11 +164,23 @@ static int make_memfd(const struct fl_shim *shim, const struct fl_creation *c, i
 static const struct fl_creation_ops memfd_ops = {
     .cloexec = MFD_CLOEXEC, .call = make_memfd, .refused = flags_refused, .describe = describe};
 
+/* The fdtable reads a created fd's flags in O_CLOEXEC's spelling, and the record keeps memfd's
+ * own (MFD_CLOEXEC is 1): the entry is told here that forklock added close-on-exec. */
+static void note_forced(struct fl_fd_info *info, const void *arg)
+{
+        (void)arg;
+        if (info->call == FL_CALL_MEMFD && !(info->flags & FL_FD_INTENT))
+                info->flags |= FL_FD_CLOEXEC_FORCED;
+}
+
 int fl_memfd_create(struct fl_shim *shim, const char *name, unsigned flags)
 {
         struct anon_args args = {0, name};
         struct fl_creation c = {
             &memfd_ops, &shim->memfd_flags_refused, FL_CALL_MEMFD, (int)flags, false, NULL, &args};
+        int fd = fl_create(shim, &c);
 
-        return fl_create(shim, &c);
+        if (fd >= 0 && shim->config.mode == FL_MODE_ENFORCE && !(flags & MFD_CLOEXEC))
+                fl_fdtable_update(fd, note_forced, NULL);
+        return fd;
 }
