@@ -12,6 +12,7 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 
+#include "compat.h"
 #include "create.h"
 #include "fdtable.h"
 #include "ocloexec.h"
@@ -62,6 +63,15 @@ int fl_epoll_create(struct fl_shim *shim, int size, int flags)
                 return -1;
         }
         return fl_create(shim, &c);
+}
+
+int fl_epoll_create1_compat(struct fl_shim *shim, int flags)
+{
+        struct anon_args args = {1, NULL};
+        struct fl_creation c = {
+            &epoll_ops, &shim->epoll_create1_refused, FL_CALL_EPOLL, flags, false, NULL, &args};
+
+        return fl_create_compat(shim, &c);
 }
 
 static int make_eventfd(const struct fl_shim *shim, const struct fl_creation *c, int flags)
@@ -152,6 +162,15 @@ int fl_inotify_init1(struct fl_shim *shim, int flags)
             &inotify_ops, &shim->inotify_init1_refused, FL_CALL_INOTIFY, flags, false, NULL, &args};
 
         return fl_create(shim, &c);
+}
+
+int fl_inotify_init1_compat(struct fl_shim *shim, int flags)
+{
+        struct anon_args args = {0, NULL};
+        struct fl_creation c = {
+            &inotify_ops, &shim->inotify_init1_refused, FL_CALL_INOTIFY, flags, false, NULL, &args};
+
+        return fl_create_compat(shim, &c);
 }
 
 static int make_memfd(const struct fl_shim *shim, const struct fl_creation *c, int flags)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 
+#include "compat.h"
 #include "create.h"
 #include "ocloexec.h"
 
@@ -31,10 +32,24 @@ static const struct fl_creation_ops pipe_ops = {
     .describe = describe,
 };
 
+static void pipe_creation(struct fl_shim *shim, struct fl_creation *c, int fds[2], int flags)
+{
+        *c = (struct fl_creation){&pipe_ops, &shim->pipe2_refused, FL_CALL_PIPE, flags, true, fds,
+                                  NULL};
+}
+
 int fl_pipe2(struct fl_shim *shim, int fds[2], int flags)
 {
-        struct fl_creation c = {&pipe_ops, &shim->pipe2_refused, FL_CALL_PIPE, flags, true, fds,
-                                NULL};
+        struct fl_creation c;
 
+        pipe_creation(shim, &c, fds, flags);
         return fl_create(shim, &c) < 0 ? -1 : 0;
+}
+
+int fl_pipe2_compat(struct fl_shim *shim, int fds[2], int flags)
+{
+        struct fl_creation c;
+
+        pipe_creation(shim, &c, fds, flags);
+        return fl_create_compat(shim, &c) < 0 ? -1 : 0;
 }
