@@ -7,6 +7,7 @@
 #include "compat.h"
 #include "create.h"
 #include "ocloexec.h"
+#include "popen.h"
 
 static int make_pipe(const struct fl_shim *shim, const struct fl_creation *c, int flags)
 {
@@ -52,4 +53,22 @@ int fl_pipe2_compat(struct fl_shim *shim, int fds[2], int flags)
 
         pipe_creation(shim, &c, fds, flags);
         return fl_create_compat(shim, &c) < 0 ? -1 : 0;
+}
+
+bool fl_popen_pipe2_refused(const struct fl_shim *shim)
+{
+        return shim->config.simulate_einval ||
+               atomic_load_explicit(&shim->pipe2_refused, memory_order_relaxed);
+}
+
+int fl_popen_pipe(struct fl_shim *shim, int fds[2], bool *atomic)
+{
+        struct fl_creation c;
+        enum fl_decision decision;
+        int result;
+
+        pipe_creation(shim, &c, fds, 0);
+        result = fl_cloexec_call(shim, &c, O_CLOEXEC, &decision);
+        *atomic = decision == FL_DEC_ATOMIC;
+        return result < 0 ? -1 : 0;
 }
