@@ -17,9 +17,9 @@
 #include "export.h"
 #include "ids.h"
 #include "image.h"
+#include "popen.h"
 #include "process.h"
 #include "readable.h"
-#include "popen.h"
 #include "real.h"
 #include "system.h"
 

@@ -29,7 +29,6 @@ FL_EXPORT int pipe(int fds[2])
 FL_EXPORT int pipe2(int fds[2], int flags)
 {
         struct fl_shim *shim = fl_process();
-
         int saved = errno, result;
 
         if (fl_scope_all(shim))
