@@ -1,5 +1,6 @@
 /* epoll, eventfd, timerfd, signalfd, inotify and memfd: their own close-on-exec flag in scope all
- * (shim/fd/anonfd.c); untouched in scope sockets. */
+ * (shim/fd/anonfd.c); untouched in scope sockets, but epoll_create1 and inotify_init1 where the
+ * kernel lacks them (shim/fd/compat.h). */
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/inotify.h>
@@ -7,6 +8,7 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 
+#include "compat.h"
 #include "create.h"
 #include "export.h"
 #include "process.h"
@@ -33,9 +35,11 @@ FL_EXPORT int epoll_create1(int flags)
         struct fl_shim *shim = fl_process();
         int saved = errno;
 
-        if (!fl_scope_all(shim))
+        if (fl_scope_all(shim))
+                return kept(fl_epoll_create(shim, 1, flags), saved);
+        if (shim->config.mode == FL_MODE_OFF || !flags)
                 return fl_real_epoll_create1()(flags);
-        return kept(fl_epoll_create(shim, 1, flags), saved);
+        return kept(fl_epoll_create1_compat(shim, flags), saved);
 }
 
 FL_EXPORT int eventfd(unsigned count, int flags)
@@ -83,9 +87,11 @@ FL_EXPORT int inotify_init1(int flags)
         struct fl_shim *shim = fl_process();
         int saved = errno;
 
-        if (!fl_scope_all(shim))
+        if (fl_scope_all(shim))
+                return kept(fl_inotify_init1(shim, flags), saved);
+        if (shim->config.mode == FL_MODE_OFF || !flags)
                 return fl_real_inotify_init1()(flags);
-        return kept(fl_inotify_init1(shim, flags), saved);
+        return kept(fl_inotify_init1_compat(shim, flags), saved);
 }
 
 FL_EXPORT int memfd_create(const char *name, unsigned flags)

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "atfork.h"
@@ -16,6 +17,7 @@
 #include "export.h"
 #include "ids.h"
 #include "image.h"
+#include "popen.h"
 #include "process.h"
 #include "readable.h"
 #include "real.h"
@@ -230,8 +232,8 @@ FL_EXPORT int system(const char *command)
         return fl_system(command, spawn_for_system);
 }
 
-/* errno is the one glibc's popen leaves, success or not. */
-FL_EXPORT FILE *popen(const char *command, const char *mode)
+/* glibc's popen under the write side of the lock. errno is the one it leaves, success or not. */
+static FILE *glibc_popen(const char *command, const char *mode)
 {
         FILE *(*real)(const char *, const char *) = fl_real_popen();
         struct fl_image_call image;
@@ -249,6 +251,51 @@ FL_EXPORT FILE *popen(const char *command, const char *mode)
         stream = real(command, mode);
         fl_image_end(fl_process(), &image, stream ? 0 : -1, 0);
         return stream;
+}
+
+static int glibc_pclose(FILE *stream)
+{
+        int (*real)(FILE *) = fl_real_pclose();
+
+        return real ? real(stream) : missing();
+}
+
+static int spawn_for_popen(pid_t *pid, const char *path, const posix_spawn_file_actions_t *actions,
+                           const posix_spawnattr_t *attr, char *const argv[], char *const envp[])
+{
+        int saved = errno;
+        int err = spawn_locked(FL_CALL_POPEN, fl_real_posix_spawn(), pid, path, actions, attr, argv,
+                               envp);
+
+        errno = saved;
+        return err;
+}
+
+static const struct fl_popen_calls popen_calls = {
+    .popen = glibc_popen,
+    .pclose = glibc_pclose,
+    .actions_init = posix_spawn_file_actions_init,
+    .actions_adddup2 = posix_spawn_file_actions_adddup2,
+    .actions_addclose = posix_spawn_file_actions_addclose,
+    .actions_destroy = posix_spawn_file_actions_destroy,
+    .spawn = spawn_for_popen,
+    .waitpid = waitpid,
+    .fclose = fclose,
+    .getpid = getpid,
+};
+
+FL_EXPORT FILE *popen(const char *command, const char *mode)
+{
+        struct fl_shim *shim = fl_process();
+
+        if (shim->config.mode == FL_MODE_OFF)
+                return glibc_popen(command, mode);
+        return fl_popen(shim, command, mode, &popen_calls);
+}
+
+FL_EXPORT int pclose(FILE *stream)
+{
+        return fl_pclose(stream, &popen_calls);
 }
 
 /* The exec family: one path for all six, so that each takes the lock, records, audits and carries

@@ -33,6 +33,7 @@
           (pid_t *, const char *, const posix_spawn_file_actions_t *, const posix_spawnattr_t *,   \
            char *const[], char *const[]))                                                          \
         X(popen, FILE *, (const char *, const char *))                                             \
+        X(pclose, int, (FILE *))                                                                   \
         X(system, int, (const char *))                                                             \
         X(posix_spawn_file_actions_init, int, (posix_spawn_file_actions_t *))                      \
         X(posix_spawn_file_actions_destroy, int, (posix_spawn_file_actions_t *))                   \

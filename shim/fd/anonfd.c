@@ -12,7 +12,9 @@
 #include <sys/signalfd.h>
 #include <sys/timerfd.h>
 
+#include "compat.h"
 #include "create.h"
+#include "fdtable.h"
 #include "ocloexec.h"
 
 struct anon_args {
@@ -61,6 +63,15 @@ int fl_epoll_create(struct fl_shim *shim, int size, int flags)
                 return -1;
         }
         return fl_create(shim, &c);
+}
+
+int fl_epoll_create1_compat(struct fl_shim *shim, int flags)
+{
+        struct anon_args args = {1, NULL};
+        struct fl_creation c = {
+            &epoll_ops, &shim->epoll_create1_refused, FL_CALL_EPOLL, flags, false, NULL, &args};
+
+        return fl_create_compat(shim, &c);
 }
 
 static int make_eventfd(const struct fl_shim *shim, const struct fl_creation *c, int flags)
@@ -153,6 +164,15 @@ int fl_inotify_init1(struct fl_shim *shim, int flags)
         return fl_create(shim, &c);
 }
 
+int fl_inotify_init1_compat(struct fl_shim *shim, int flags)
+{
+        struct anon_args args = {0, NULL};
+        struct fl_creation c = {
+            &inotify_ops, &shim->inotify_init1_refused, FL_CALL_INOTIFY, flags, false, NULL, &args};
+
+        return fl_create_compat(shim, &c);
+}
+
 static int make_memfd(const struct fl_shim *shim, const struct fl_creation *c, int flags)
 {
         const struct anon_args *args = c->args;
@@ -163,11 +183,23 @@ static int make_memfd(const struct fl_shim *shim, const struct fl_creation *c, i
 static const struct fl_creation_ops memfd_ops = {
     .cloexec = MFD_CLOEXEC, .call = make_memfd, .refused = flags_refused, .describe = describe};
 
+/* The fdtable reads a created fd's flags in O_CLOEXEC's spelling, and the record keeps memfd's
+ * own (MFD_CLOEXEC is 1): the entry is told here that forklock added close-on-exec. */
+static void note_forced(struct fl_fd_info *info, const void *arg)
+{
+        (void)arg;
+        if (info->call == FL_CALL_MEMFD && !(info->flags & FL_FD_INTENT))
+                info->flags |= FL_FD_CLOEXEC_FORCED;
+}
+
 int fl_memfd_create(struct fl_shim *shim, const char *name, unsigned flags)
 {
         struct anon_args args = {0, name};
         struct fl_creation c = {
             &memfd_ops, &shim->memfd_flags_refused, FL_CALL_MEMFD, (int)flags, false, NULL, &args};
+        int fd = fl_create(shim, &c);
 
-        return fl_create(shim, &c);
+        if (fd >= 0 && shim->config.mode == FL_MODE_ENFORCE && !(flags & MFD_CLOEXEC))
+                fl_fdtable_update(fd, note_forced, NULL);
+        return fd;
 }

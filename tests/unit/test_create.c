@@ -13,6 +13,7 @@
 
 #include "create.h"
 #include "fakesys.h"
+#include "fdtable.h"
 #include "shim.h"
 
 static struct fl_shim shim;
@@ -294,6 +295,25 @@ Test(anonfd, memfd_adds_mfd_cloexec)
         cr_expect_eq(fl_fake.last_flags, MFD_ALLOW_SEALING | MFD_CLOEXEC);
         cr_expect(fl_fake.cloexec[fd]);
         cr_expect_str_eq(last.text, "buf");
+}
+
+/* MFD_CLOEXEC is spelled 1, not O_CLOEXEC: the fdtable must still say forklock added it (the
+ * audit's "forced" bit), and must not when the caller asked for it or in audit mode. */
+Test(anonfd, memfd_without_mfd_cloexec_is_noted_forced)
+{
+        struct fl_fd_info info;
+        int fd = fl_memfd_create(&shim, "buf", 0);
+
+        cr_assert_geq(fd, 4);
+        cr_assert(fl_fdtable_get(fd, &info), "fd %d is in the table", fd);
+        cr_expect(info.flags & FL_FD_CLOEXEC_FORCED, "memfd fd %d not noted as forced", fd);
+        fd = fl_memfd_create(&shim, "asked", MFD_CLOEXEC);
+        cr_assert(fl_fdtable_get(fd, &info));
+        cr_expect_not(info.flags & FL_FD_CLOEXEC_FORCED, "the caller asked for MFD_CLOEXEC");
+        shim.config.mode = FL_MODE_AUDIT;
+        fd = fl_memfd_create(&shim, "audit", 0);
+        cr_assert(fl_fdtable_get(fd, &info));
+        cr_expect_not(info.flags & FL_FD_CLOEXEC_FORCED, "audit mode adds nothing");
 }
 
 Test(stream, fopen_adds_the_e_mode)
