@@ -263,7 +263,8 @@ abi: $(ABI_LINKS)
 # 64-bit libfaketime and socket_wrapper; surface_gen and test_carry's small-stack cases assume
 # 64-bit sizes; test_abi picks each ABI itself.
 I386_SUITES = $(addprefix $(BUILD)/tests/preload/,test_foundation test_process test_streams \
-              test_accept_timeout test_efault test_ioctl test_recvflags test_vfork_nested)
+              test_accept_timeout test_efault test_ioctl test_recvflags test_vfork_nested \
+              test_popen)
 
 $(BUILD)/lib/$(MULTIARCH)/libforklock.so: | $(LIB)
 	@mkdir -p $(dir $@)
