@@ -238,7 +238,11 @@ void fl_forklock_write_unlock(struct fl_lock_token *token)
         errno = saved;
 }
 
-void fl_forklock_child_reset(struct fl_lock_token *token)
+/* Runs in a child of fork, where only this thread exists. A fork that ThreadSanitizer does not see
+ * (_Fork, the one a signal handler may call) leaves it believing the parent's threads still run
+ * here, so it would report these writes against them and, holding its report lock in a child
+ * whose other threads are gone, hang there. */
+__attribute__((no_sanitize("thread"))) void fl_forklock_child_reset(struct fl_lock_token *token)
 {
         int saved = errno;
 
