@@ -123,3 +123,15 @@ Test(startup_calls, a_short_program_maps_no_pid_page, .timeout = 30)
                      "madvise: %d under forklock, %d bare", s.forklock.n[SYS_madvise],
                      s.bare.n[SYS_madvise]);
 }
+
+/* The probe of the fd table's size needs no page of its own: no PROT_NONE guard, no mprotect. */
+Test(startup_calls, listing_a_small_table_maps_nothing, .timeout = 30)
+{
+        struct starts s;
+
+        trace_both(&s);
+        cr_expect_eq(s.forklock.prot_none_maps, s.bare.prot_none_maps,
+                     "PROT_NONE mappings: %d under forklock, %d bare", s.forklock.prot_none_maps,
+                     s.bare.prot_none_maps);
+        cr_expect_eq(s.forklock.n[SYS_pselect6], 1, "pselect6: %d", s.forklock.n[SYS_pselect6]);
+}
