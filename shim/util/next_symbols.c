@@ -3,7 +3,6 @@
  * memory: async-signal-safe once the objects are found. */
 #include "next_symbols.h"
 
-#include <elf.h>
 #include <string.h>
 #include <sys/auxv.h>
 
@@ -20,7 +19,7 @@ static bool holds(const struct dl_phdr_info *info, const void *address)
         uintptr_t a = (uintptr_t)address;
 
         for (int i = 0; i < info->dlpi_phnum; i++) {
-                const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+                const fl_elf_phdr *ph = &info->dlpi_phdr[i];
                 uintptr_t start = info->dlpi_addr + ph->p_vaddr;
 
                 if (ph->p_type == PT_LOAD && a >= start && a - start < ph->p_memsz)
@@ -30,14 +29,14 @@ static bool holds(const struct dl_phdr_info *info, const void *address)
 }
 
 /* The loader adjusts the dynamic section's addresses in place for most objects, not for all. */
-static const void *at(ElfW(Addr) base, ElfW(Addr) value)
+static const void *at(fl_elf_addr base, fl_elf_addr value)
 {
         return (const void *)(value < base ? value + base : value);
 }
 
 static bool describe(const struct dl_phdr_info *info, struct fl_next_object *o)
 {
-        const ElfW(Dyn) *dyn = NULL;
+        const fl_elf_dyn *dyn = NULL;
 
         memset(o, 0, sizeof(*o));
         o->base = info->dlpi_addr;
@@ -103,9 +102,9 @@ static uint32_t gnu_hash(const char *name)
 /* check_match for dlsym: a definition of name, unversioned, or versioned and not hidden (kept
  * aside: the only such one is taken when nothing unversioned is found). */
 static bool matches(const struct fl_next_object *o, uint32_t i, const char *name,
-                    const ElfW(Sym) * *versioned, int *versions)
+                    const fl_elf_sym **versioned, int *versions)
 {
-        const ElfW(Sym) *s = &o->symtab[i];
+        const fl_elf_sym *s = &o->symtab[i];
         unsigned type = ELF64_ST_TYPE(s->st_info);
 
         if ((s->st_value == 0 && s->st_shndx != SHN_ABS && type != STT_TLS) ||
@@ -119,16 +118,17 @@ static bool matches(const struct fl_next_object *o, uint32_t i, const char *name
         return true;
 }
 
-static const ElfW(Sym) * find_in(const struct fl_next_object *o, const char *name, uint32_t h)
+static const fl_elf_sym *find_in(const struct fl_next_object *o, const char *name, uint32_t h)
 {
         const uint32_t *table = o->gnu_hash;
         uint32_t nbuckets = table[0], symoffset = table[1], bloom_size = table[2], shift = table[3];
-        const ElfW(Addr) *bloom = (const void *)(table + 4);
+        const fl_elf_addr *bloom = (const void *)(table + 4);
         const uint32_t *buckets = (const void *)(bloom + bloom_size), *chain = buckets + nbuckets;
-        const unsigned bits = sizeof(ElfW(Addr)) * 8;
-        ElfW(Addr) word = bloom[(h / bits) % bloom_size];
-        ElfW(Addr) mask = ((ElfW(Addr))1 << (h % bits)) | ((ElfW(Addr))1 << ((h >> shift) % bits));
-        const ElfW(Sym) *versioned = NULL;
+        const unsigned bits = sizeof(fl_elf_addr) * 8;
+        fl_elf_addr word = bloom[(h / bits) % bloom_size];
+        fl_elf_addr mask =
+            ((fl_elf_addr)1 << (h % bits)) | ((fl_elf_addr)1 << ((h >> shift) % bits));
+        const fl_elf_sym *versioned = NULL;
         int versions = 0;
 
         if ((word & mask) != mask)
@@ -147,7 +147,7 @@ static const ElfW(Sym) * find_in(const struct fl_next_object *o, const char *nam
 /* do_lookup_x's verdict on the symbol found: a global or weak function is the answer; anything
  * else (an IFUNC, whose resolver the loader runs; a local symbol it would skip; a unique one) is
  * the loader's to judge. */
-static int judge(const struct fl_next_object *o, const ElfW(Sym) * s, void **out)
+static int judge(const struct fl_next_object *o, const fl_elf_sym *s, void **out)
 {
         unsigned bind = ELF64_ST_BIND(s->st_info), type = ELF64_ST_TYPE(s->st_info);
 
@@ -164,7 +164,7 @@ void *fl_next_symbol(const struct fl_next_objects *next, const char *name)
         void *address = NULL;
 
         for (int k = 0; k < next->n; k++) {
-                const ElfW(Sym) *s = find_in(&next->objects[k], name, h);
+                const fl_elf_sym *s = find_in(&next->objects[k], name, h);
 
                 if (s)
                         return judge(&next->objects[k], s, &address) == FOUND ? address : NULL;

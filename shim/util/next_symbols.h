@@ -4,18 +4,33 @@
 #ifndef FL_NEXT_SYMBOLS_H
 #define FL_NEXT_SYMBOLS_H
 
+#include <elf.h>
 #include <link.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #define FL_NEXT_OBJECTS_MAX 16
 
+#if UINTPTR_MAX > 0xffffffffu
+typedef Elf64_Addr fl_elf_addr;
+typedef Elf64_Half fl_elf_half;
+typedef Elf64_Sym fl_elf_sym;
+typedef Elf64_Dyn fl_elf_dyn;
+typedef Elf64_Phdr fl_elf_phdr;
+#else
+typedef Elf32_Addr fl_elf_addr;
+typedef Elf32_Half fl_elf_half;
+typedef Elf32_Sym fl_elf_sym;
+typedef Elf32_Dyn fl_elf_dyn;
+typedef Elf32_Phdr fl_elf_phdr;
+#endif
+
 struct fl_next_object {
-        ElfW(Addr) base;
+        fl_elf_addr base;
         const uint32_t *gnu_hash;
-        const ElfW(Sym) * symtab;
+        const fl_elf_sym *symtab;
         const char *strtab;
-        const ElfW(Half) * versym;
+        const fl_elf_half *versym;
 };
 
 struct fl_next_objects {
