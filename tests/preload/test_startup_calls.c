@@ -34,6 +34,8 @@ static void count(struct calls *calls, const struct __ptrace_syscall_info *info)
                 calls->prot_none_maps++;
 }
 
+static bool shell_table; /* the next start's fd table has 256 slots, as a shell's children have */
+
 /* Returns the exit status of /bin/true, -1 if it could not be traced. */
 static int trace_true(const char *const env[], struct calls *calls)
 {
@@ -47,6 +49,8 @@ static int trace_true(const char *const env[], struct calls *calls)
                 return -1;
         if (pid == 0) {
                 syscall(SYS_close_range, 3, ~0U, 0);
+                if (shell_table && (dup2(0, 255) != 255 || close(255) != 0))
+                        _exit(126);
                 if (ptrace(PTRACE_TRACEME, 0, NULL, NULL) == 0)
                         execve(argv[0], argv, (char *const *)env);
                 _exit(127);
@@ -134,4 +138,16 @@ Test(startup_calls, listing_a_small_table_maps_nothing, .timeout = 30)
                      "PROT_NONE mappings: %d under forklock, %d bare", s.forklock.prot_none_maps,
                      s.bare.prot_none_maps);
         cr_expect_eq(s.forklock.n[SYS_pselect6], 1, "pselect6: %d", s.forklock.n[SYS_pselect6]);
+}
+
+/* A shell's children inherit a table of 256 slots (its fd 255 sized it) with nothing open above
+ * fd 2: the count of open fds says so, without a listing of /proc/self/fd. */
+Test(startup_calls, a_shell_child_with_nothing_inherited_lists_nothing, .timeout = 30)
+{
+        struct starts s;
+
+        shell_table = true;
+        trace_both(&s);
+        cr_expect_eq(s.forklock.n[SYS_getdents64], 0, "getdents64: %d",
+                     s.forklock.n[SYS_getdents64]);
 }
