@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -51,7 +52,10 @@ void fl_real_resolve_all(void)
 #ifdef __GLIBC__
         struct fl_next_objects next;
 
-        if (fl_next_objects_find(&next, (const void *)fl_real_resolve_all, (const void *)getpid))
+        /* An audit module may redirect what dlsym answers; LD_DYNAMIC_WEAK changes which
+         * definition wins. Both are the loader's to apply. */
+        if (!getenv("LD_AUDIT") && !getenv("LD_DYNAMIC_WEAK") &&
+            fl_next_objects_find(&next, (const void *)fl_real_resolve_all, (const void *)getpid))
                 found = &next;
 #endif
 #define FL_RESOLVE(name, ret, args)                                                                \
