@@ -1,10 +1,12 @@
 #include "real.h"
+#include "next_symbols.h"
 
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/utsname.h>
@@ -31,9 +33,34 @@ static void *resolve(void *_Atomic *slot, const char *name)
 FL_REAL_FUNCTIONS(FL_DEFINE_REAL)
 #undef FL_DEFINE_REAL
 
+/* The names the one walk found; dlsym answers the rest (and everything outside glibc, whose
+ * loader the walk mirrors). */
+static void prefill(void *_Atomic *slot, const char *name, const struct fl_next_objects *next)
+{
+        void *function;
+
+        if (!next || atomic_load_explicit(slot, memory_order_acquire))
+                return;
+        function = fl_next_symbol(next, name);
+        if (function)
+                atomic_store_explicit(slot, function, memory_order_release);
+}
+
 void fl_real_resolve_all(void)
 {
-#define FL_RESOLVE(name, ret, args) (void)fl_real_##name();
+        const struct fl_next_objects *found = NULL;
+#ifdef __GLIBC__
+        struct fl_next_objects next;
+
+        /* An audit module may redirect what dlsym answers; LD_DYNAMIC_WEAK changes which
+         * definition wins. Both are the loader's to apply. */
+        if (!getenv("LD_AUDIT") && !getenv("LD_DYNAMIC_WEAK") &&
+            fl_next_objects_find(&next, (const void *)fl_real_resolve_all, (const void *)getpid))
+                found = &next;
+#endif
+#define FL_RESOLVE(name, ret, args)                                                                \
+        prefill(&real_##name, #name, found);                                                       \
+        (void)fl_real_##name();
         FL_REAL_FUNCTIONS(FL_RESOLVE)
 #undef FL_RESOLVE
 }

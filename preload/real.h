@@ -1,4 +1,5 @@
-/* The next definition of every wrapped function, resolved with dlsym(RTLD_NEXT). Resolution is
+/* The next definition of every wrapped function, as dlsym(RTLD_NEXT) gives it (the constructor
+ * finds most of them in one walk over the loaded objects, next_symbols.h). Resolution is
  * eager in the constructor and lazy before it (other libraries' constructors call socket too); both
  * are idempotent, so racing threads store the same pointer. */
 #ifndef FL_REAL_H

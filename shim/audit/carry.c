@@ -42,26 +42,29 @@ static void save_preload_paths(const char *value)
         preload_len = n;
 }
 
+/* Once, from the constructor. The count is kept in a local and stored last: the first touch of
+ * these (zero) pages is then a write, one fault each instead of a read fault and a copy. */
 void fl_carry_save(char *const envp[])
 {
-        size_t used = 0;
+        size_t used = 0, n = 0;
 
         for (size_t i = 0; envp && envp[i]; i++)
                 if (strcmp(envp[i], "FORKLOCK_CARRY=0") == 0)
                         return;
-        for (size_t i = 0; envp && envp[i] && nsaved < SAVED_MAX; i++) {
+        for (size_t i = 0; envp && envp[i] && n < SAVED_MAX; i++) {
                 size_t len = strlen(envp[i]) + 1;
 
                 if (!carried(envp[i]) || !strchr(envp[i], '=') || used + len > sizeof(text))
                         continue;
                 memcpy(text + used, envp[i], len);
                 if (strncmp(envp[i], PRELOAD, 11) == 0) {
-                        preload_at = (int)nsaved;
+                        preload_at = (int)n;
                         save_preload_paths(envp[i] + 11);
                 }
-                saved[nsaved++] = text + used;
+                saved[n++] = text + used;
                 used += len;
         }
+        nsaved = n;
 }
 
 static size_t name_len(const char *entry)

@@ -2,52 +2,40 @@
  * most of it): half of what forklock adds to a program's start. A fd table of 64 slots, the size
  * every process has until it opens fd 64, is cheaper to ask slot by slot (61 fcntl calls, ~7 us),
  * and the kernel says whether the table is that small: pselect6 cuts its fd count to the table's
- * size before it reads the caller's sets, so a set whose bits from 64 on lie on an inaccessible
- * page gives EFAULT exactly when the table has more slots. fcntl, not poll: poll reports an
- * O_PATH fd as closed. Raw syscalls, as in the listing: the library's own wrappers must not see
- * these calls. */
+ * size before it reads the caller's set, and writes back exactly that many bits. Asked about 128
+ * fds with bits 0-63 clear and 64-127 set, a table of 64 slots reads and rewrites only the first
+ * 8 bytes: the answer is 0 and the set bits are left as they were. A bigger table reads the set
+ * bits: EBADF for a closed fd among 64-127, a count or rewritten bits for open ones. So the probe
+ * needs no memory of its own (an earlier one mapped a guard page for it: 2 system calls and 2
+ * faults). fcntl, not poll: poll reports an O_PATH fd as closed. Raw syscalls, as in the listing:
+ * the library's own wrappers must not see these calls. */
 #include "fd_probe.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
-#include <sys/mman.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
-#define PAGE        4096
 #define SMALL_TABLE 64 /* NR_OPEN_DEFAULT: BITS_PER_LONG slots */
-
-/* One readable, writable page followed by an inaccessible one, made once per process. The set
- * placed at its end stays all zero: select writes back only the (empty) answer. */
-static unsigned char *probe_page(void)
-{
-        static unsigned char *page; /* racing makers leak one 8 KiB mapping at worst */
-        unsigned char *p = __atomic_load_n(&page, __ATOMIC_ACQUIRE);
-        long map;
-
-        if (p)
-                return p;
-        map = syscall(SYS_mmap, NULL, 2 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (map == -1)
-                return NULL;
-        if (syscall(SYS_mprotect, (void *)map, PAGE, PROT_READ | PROT_WRITE) < 0) {
-                syscall(SYS_munmap, (void *)map, 2 * PAGE);
-                return NULL;
-        }
-        p = (unsigned char *)map;
-        __atomic_store_n(&page, p, __ATOMIC_RELEASE);
-        return p;
-}
+#define SET_BYTES   (2 * SMALL_TABLE / 8)
 
 static bool table_is_small(void)
 {
-        unsigned char *page = probe_page();
+        unsigned long set[SET_BYTES / sizeof(unsigned long)];
+        unsigned char *bytes = (unsigned char *)set;
         struct timespec zero = {0, 0};
 
-        return page && syscall(SYS_pselect6, SMALL_TABLE + 64, page + PAGE - SMALL_TABLE / 8, NULL,
-                               NULL, &zero, NULL) == 0;
+        memset(bytes, 0, SET_BYTES / 2);
+        memset(bytes + SET_BYTES / 2, 0xff, SET_BYTES / 2);
+        if (syscall(SYS_pselect6, 2 * SMALL_TABLE, set, NULL, NULL, &zero, NULL) != 0)
+                return false;
+        for (int i = SET_BYTES / 2; i < SET_BYTES; i++)
+                if (bytes[i] != 0xff)
+                        return false;
+        return true;
 }
 
 int fl_fd_probe_each(fl_audit_fd_fn each, void *ctx)

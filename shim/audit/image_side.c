@@ -14,7 +14,6 @@
 #include "ids.h"
 #include "inherit.h"
 #include "parent_view.h"
-#include "safecopy.h"
 #include "text_decide.h"
 
 static void keep_passing(int fd, uint64_t ino)
@@ -25,6 +24,17 @@ static void keep_passing(int fd, uint64_t ino)
         info.flags = FL_FD_INTENT;
         info.ino = ino;
         fl_fdtable_set(fd, &info);
+}
+
+/* program is the kernel's AT_EXECFN, on this process's initial stack: always readable, so copied
+ * without the safe copy's system call. */
+static void copy_program(char *text, size_t size, const char *program)
+{
+        size_t i = 0;
+
+        for (; program && i + 1 < size && program[i]; i++)
+                text[i] = program[i];
+        text[i] = '\0';
 }
 
 static void emit_start(struct fl_shim *shim, const char *program, pid_t parent, int inherited)
@@ -38,7 +48,7 @@ static void emit_start(struct fl_shim *shim, const char *program, pid_t parent, 
         record.fd2 = -1;
         record.child_pid = parent;
         record.result = inherited;
-        fl_safe_copy_string(text, sizeof(text), program ? program : "");
+        copy_program(text, sizeof(text), program);
         fl_text_record_decide(shim, &record, FL_DEC_NONE, text);
 }
 

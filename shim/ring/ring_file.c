@@ -151,6 +151,29 @@ static int open_existing(const char *path)
         return fl_ring_open_fd(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
 }
 
+/* The common join, a complete ring, read through its own mapping: no pread of the header (the
+ * mapping is made anyway, and the first append faults the header page in regardless). Anything
+ * else (a creator still at work, a file that is not a ring) goes the careful way below. */
+static void *map_complete(int fd, const struct stat *st, struct fl_ring_header *hdr)
+{
+        char why[160];
+        void *map;
+
+        if (st->st_size < (off_t)FL_RING_HEADER_SIZE)
+                return NULL;
+        map = mmap(NULL, (size_t)st->st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        if (map == MAP_FAILED)
+                return NULL;
+        if (__atomic_load_n(&((struct fl_ring_header *)map)->magic, __ATOMIC_ACQUIRE) ==
+            FL_RING_MAGIC) {
+                memcpy(hdr, map, sizeof(*hdr));
+                if (fl_ring_header_check(hdr, (uint64_t)st->st_size, why, sizeof(why)) == 0)
+                        return map;
+        }
+        munmap(map, (size_t)st->st_size);
+        return NULL;
+}
+
 /* fd from open_existing (or -1 with its errno). */
 static int join_ring(struct fl_ring *ring, int fd, const char *path, uid_t *owner)
 {
@@ -179,6 +202,12 @@ static int join_ring(struct fl_ring *ring, int fd, const char *path, uid_t *owne
         if (st.st_mode & (S_IWGRP | S_IWOTH)) {
                 fl_ring_close_fd(fd);
                 return refuse(path, "writable by group or others", "");
+        }
+        map = map_complete(fd, &st, &hdr);
+        if (map) {
+                fl_ring_close_fd(fd);
+                fl_ring_bind(ring, map, hdr.capacity, (size_t)hdr.size);
+                return 0;
         }
         if (read_header(fd, &st, &hdr) < 0 ||
             fl_ring_header_check(&hdr, (uint64_t)st.st_size, why, sizeof(why)) < 0) {

@@ -1,5 +1,6 @@
 #include "ids.h"
 
+#include <errno.h>
 #include <stdatomic.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -21,21 +22,53 @@ static _Atomic int shared_memory_children;
 static __thread pid_t cached_tid;
 static __thread pid_t cached_tid_pid;
 
+/* The page costs a mapping, a madvise and a fault: most of what a short program (a shell's
+ * /bin/true, a build's compiler driver) would spend on ids. It is made once a process has asked
+ * for its pid a few times, so that such a program never pays for it. */
+#define CALLS_BEFORE_PAGE 16
+
+static _Atomic bool started;
+static _Atomic int uncached_calls;
+
 void fl_ids_start(void)
 {
-        void *map;
+        atomic_store(&started, true);
+}
 
-        if (atomic_load(&page))
-                return;
-        map = mmap(NULL, (size_t)sysconf(_SC_PAGESIZE), PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-        if (map == MAP_FAILED)
-                return;
-        if (madvise(map, (size_t)sysconf(_SC_PAGESIZE), MADV_WIPEONFORK) != 0) {
-                munmap(map, (size_t)sysconf(_SC_PAGESIZE));
-                return;
+static bool kernel_must_answer(void)
+{
+        return atomic_load_explicit(&shared_memory_children, memory_order_relaxed) != 0;
+}
+
+/* Async-signal-safe (system calls only, no lock): two makers racing keep the first page. A kernel
+ * that cannot wipe it (before 4.14) is not asked again. */
+static struct pid_page *make_page(void)
+{
+        struct pid_page *none = NULL;
+        size_t size = sizeof(struct pid_page); /* the kernel rounds it up to a page */
+        int saved = errno;
+        void *map = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+        if (map != MAP_FAILED && madvise(map, size, MADV_WIPEONFORK) != 0) {
+                munmap(map, size);
+                map = MAP_FAILED;
         }
-        atomic_store(&page, (struct pid_page *)map);
+        if (map == MAP_FAILED)
+                atomic_store(&started, false);
+        else if (!atomic_compare_exchange_strong(&page, &none, (struct pid_page *)map))
+                munmap(map, size);
+        errno = saved;
+        return atomic_load(&page);
+}
+
+static struct pid_page *pid_cache(void)
+{
+        struct pid_page *cache = atomic_load_explicit(&page, memory_order_acquire);
+
+        if (cache || !atomic_load_explicit(&started, memory_order_relaxed) ||
+            atomic_fetch_add_explicit(&uncached_calls, 1, memory_order_relaxed) < CALLS_BEFORE_PAGE)
+                return cache;
+        return make_page();
 }
 
 void fl_ids_shared_child_begin(void)
@@ -48,17 +81,12 @@ void fl_ids_shared_child_end(void)
         atomic_fetch_sub(&shared_memory_children, 1);
 }
 
-static bool kernel_must_answer(void)
-{
-        return atomic_load_explicit(&shared_memory_children, memory_order_relaxed) != 0;
-}
-
 pid_t fl_ids_pid(void)
 {
-        struct pid_page *cache = atomic_load_explicit(&page, memory_order_acquire);
+        struct pid_page *cache;
         pid_t pid;
 
-        if (!cache || kernel_must_answer())
+        if (kernel_must_answer() || !(cache = pid_cache()))
                 return (pid_t)syscall(SYS_getpid);
         pid = atomic_load_explicit(&cache->pid, memory_order_relaxed);
         if (pid == 0) {

@@ -1,7 +1,7 @@
 /* pid and tid for records, cached: glibc no longer caches getpid, and a syscall per record would
  * cost more than the record. The cache is wiped by the kernel in every child with its own memory;
- * before fl_ids_start, or where the kernel cannot wipe it (before Linux 4.14), nothing is cached.
- */
+ * before fl_ids_start, for a process's first few questions, or where the kernel cannot wipe it
+ * (before Linux 4.14), nothing is cached. */
 #ifndef FL_IDS_H
 #define FL_IDS_H
 

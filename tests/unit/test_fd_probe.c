@@ -82,6 +82,30 @@ static int refuses_a_bigger_table(void)
         return 0;
 }
 
+/* Every fd the probe asks about beyond the small table open: none of them ready (O_PATH fds), or
+ * all of them ready (a pipe with data): still refused. */
+static int fills_64_to_127_with(int fd)
+{
+        for (int target = 64; target < 128; target++)
+                if (dup2(fd, target) != target)
+                        return 40;
+        return fl_fd_probe_each(NULL, NULL) == -1 ? 0 : 41;
+}
+
+static int refuses_a_bigger_table_full_of_idle_fds(void)
+{
+        return fills_64_to_127_with(open("/", O_PATH));
+}
+
+static int refuses_a_bigger_table_full_of_ready_fds(void)
+{
+        int p[2];
+
+        if (pipe(p) != 0 || write(p[1], "x", 1) != 1)
+                return 42;
+        return fills_64_to_127_with(p[0]);
+}
+
 static int keeps_errno(void)
 {
         errno = EDOM;
@@ -97,6 +121,12 @@ Test(fd_probe, small_table_listed_exactly_with_o_path)
 Test(fd_probe, bigger_table_is_refused_with_nothing_reported)
 {
         cr_expect_eq(in_small_table(refuses_a_bigger_table), 0);
+}
+
+Test(fd_probe, bigger_table_with_every_probed_fd_open_is_refused)
+{
+        cr_expect_eq(in_small_table(refuses_a_bigger_table_full_of_idle_fds), 0);
+        cr_expect_eq(in_small_table(refuses_a_bigger_table_full_of_ready_fds), 0);
 }
 
 Test(fd_probe, errno_unchanged)
