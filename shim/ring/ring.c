@@ -105,7 +105,7 @@ void fl_ring_close(struct fl_ring *ring)
 
 /* Takes the slot for seq, or says why not. Never takes a BUSY slot (another writer is copying, or
  * died copying) and never replaces a newer record (this writer was lapped before it got here). */
-static int claim_slot(uint64_t *word, uint64_t seq, uint64_t *old)
+static int claim_slot(uint64_t *word, uint64_t seq)
 {
         uint64_t cur = __atomic_load_n(word, __ATOMIC_RELAXED);
 
@@ -114,14 +114,13 @@ static int claim_slot(uint64_t *word, uint64_t seq, uint64_t *old)
                         return -1;
         } while (!__atomic_compare_exchange_n(word, &cur, FL_RING_BUSY | seq, 1, __ATOMIC_ACQUIRE,
                                               __ATOMIC_RELAXED));
-        *old = cur;
         return 0;
 }
 
 uint64_t fl_ring_append(struct fl_ring *ring, const struct fl_record *rec)
 {
         struct fl_ring_header *hdr = ring->hdr;
-        uint64_t payload[WORDS], *word, seq, old;
+        uint64_t payload[WORDS], *word, seq;
         if (!hdr)
                 return 0;
         /* The copy is taken first so that a writer interrupted by a signal handler that appends
@@ -131,7 +130,7 @@ uint64_t fl_ring_append(struct fl_ring *ring, const struct fl_record *rec)
 
         seq = __atomic_add_fetch(&hdr->head, 1, __ATOMIC_RELAXED);
         word = (uint64_t *)&ring->slots[seq & ring->mask];
-        if (claim_slot(word, seq, &old) < 0) {
+        if (claim_slot(word, seq) < 0) {
                 __atomic_add_fetch(&hdr->dropped, 1, __ATOMIC_RELAXED);
                 return 0;
         }
@@ -141,7 +140,5 @@ uint64_t fl_ring_append(struct fl_ring *ring, const struct fl_record *rec)
         for (size_t i = 1; i < WORDS; i++)
                 __atomic_store_n(&word[i], payload[i], FL_RING_PAYLOAD_STORE);
         __atomic_store_n(word, seq, __ATOMIC_RELEASE);
-        if (old)
-                __atomic_add_fetch(&hdr->overwritten, 1, __ATOMIC_RELAXED);
         return seq;
 }

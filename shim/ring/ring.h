@@ -49,9 +49,9 @@ struct fl_ring_header {
         uint32_t flags; /* FL_RING_ANONYMOUS */
         uint8_t reserved0[8];
         /* offset 64: written by every append */
-        uint64_t head;        /* last sequence number claimed (seqs start at 1) */
-        uint64_t overwritten; /* published records replaced by newer ones */
-        uint64_t dropped;     /* claims never published: slot busy, or writer lapped */
+        uint64_t head;    /* last sequence number claimed (seqs start at 1) */
+        uint64_t unused;  /* was `overwritten`: readers now derive it from head and dropped */
+        uint64_t dropped; /* claims never published: slot busy, or writer lapped */
         uint8_t reserved1[FL_RING_HEADER_SIZE - 88];
 };
 
