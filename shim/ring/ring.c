@@ -1,6 +1,6 @@
 /* The ring: capacity rules, header initialisation, the lock-free append, anonymous mappings. */
 #include "ring.h"
-#include "clock.h"
+#include "ring_clock.h"
 #include "ring_internal.h"
 #include "warn.h"
 
@@ -47,11 +47,6 @@ uint32_t fl_ring_capacity_parse(const char *text)
         return round_up_pow2((uint32_t)value);
 }
 
-static int64_t clock_ns(clockid_t id)
-{
-        return fl_clock_ns(id);
-}
-
 /* Everything but the magic, which the caller publishes last so that a process opening a file
  * that is still being created never sees a half-initialised header as valid. */
 void fl_ring_header_init(struct fl_ring_header *hdr, uint32_t capacity, uint32_t flags)
@@ -61,8 +56,7 @@ void fl_ring_header_init(struct fl_ring_header *hdr, uint32_t capacity, uint32_t
         hdr->record_size = sizeof(struct fl_record);
         hdr->capacity = capacity;
         hdr->size = fl_ring_size(capacity);
-        hdr->base_realtime = clock_ns(CLOCK_REALTIME);
-        hdr->base_monotonic = clock_ns(CLOCK_MONOTONIC);
+        fl_ring_clock_create(hdr);
         hdr->creator_pid = getpid();
         hdr->flags = flags;
 }
@@ -74,6 +68,7 @@ void fl_ring_bind(struct fl_ring *ring, void *map, uint32_t capacity, size_t map
         ring->capacity = capacity;
         ring->mask = capacity - 1;
         ring->map_len = map_len;
+        ring->tsc_ok = fl_ring_clock_join(map);
 }
 
 int fl_ring_open_anonymous(struct fl_ring *ring, uint32_t capacity)
@@ -126,7 +121,7 @@ uint64_t fl_ring_append(struct fl_ring *ring, const struct fl_record *rec)
         /* The copy is taken first so that a writer interrupted by a signal handler that appends
          * too never has its source half-changed; it also lets the compiler use plain loads. */
         memcpy(payload, rec, sizeof(payload));
-        payload[1] = (uint64_t)fl_clock_ns(CLOCK_MONOTONIC);
+        payload[1] = fl_ring_clock_now(ring);
 
         seq = __atomic_add_fetch(&hdr->head, 1, __ATOMIC_RELAXED);
         word = (uint64_t *)&ring->slots[seq & ring->mask];
