@@ -126,6 +126,11 @@ int fl_ring_open_mine(struct fl_ring *ring, const char *path, uint32_t capacity,
 #define FL_RING_DROP_SUFFIX   ".drop"
 int fl_ring_open_drop(struct fl_ring *ring, const char *log_path, uid_t owner);
 
+/* From now on this process stamps its records with the vDSO clock, never the TSC: called before
+ * the program's prctl(PR_SET_TSC, PR_TSC_SIGSEGV), after which reading the TSC faults (in the
+ * thread that asked, and in every thread and child it starts). Async-signal-safe. */
+void fl_ring_forbid_tsc(struct fl_ring *ring);
+
 /* Unmaps; the ring becomes "no ring". */
 void fl_ring_close(struct fl_ring *ring);
 

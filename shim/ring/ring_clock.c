@@ -6,7 +6,6 @@
 
 #include <fcntl.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
@@ -50,13 +49,9 @@ static int64_t read_pair(uint64_t *tsc, uint64_t *width)
         return best_ns;
 }
 
-/* rdtsc faults in a process that asked for PR_TSC_SIGSEGV. */
 static int tsc_readable(void)
 {
-        int mode = 0;
-
-        return FL_RING_HAS_TSC && syscall(SYS_prctl, PR_GET_TSC, &mode, 0, 0, 0) == 0 &&
-               mode == PR_TSC_ENABLE;
+        return FL_RING_HAS_TSC && fl_clock_tsc_readable();
 }
 
 void fl_ring_clock_create(struct fl_ring_header *hdr)
@@ -126,7 +121,7 @@ uint64_t fl_ring_clock_slow(const struct fl_ring *ring)
         uint64_t tsc, width;
         int64_t ns;
 
-        if (!ring->tsc_ok ||
+        if (!__atomic_load_n(&ring->tsc_ok, __ATOMIC_RELAXED) ||
             __atomic_load_n(&hdr->tsc.state, __ATOMIC_RELAXED) != FL_RING_TSC_WAITING)
                 return (uint64_t)fl_clock_ns(CLOCK_MONOTONIC);
         ns = read_pair(&tsc, &width);
@@ -134,4 +129,9 @@ uint64_t fl_ring_clock_slow(const struct fl_ring *ring)
             width < (tsc - hdr->tsc.base_tsc) >> MAX_BRACKET_SHIFT)
                 measure(hdr, tsc, ns);
         return (uint64_t)ns;
+}
+
+void fl_ring_forbid_tsc(struct fl_ring *ring)
+{
+        __atomic_store_n(&ring->tsc_ok, 0, __ATOMIC_RELAXED);
 }

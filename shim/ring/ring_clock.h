@@ -53,7 +53,7 @@ static inline uint64_t fl_ring_clock_now(const struct fl_ring *ring)
 {
         const struct fl_ring_tsc *t = &ring->hdr->tsc;
 
-        if (__builtin_expect(ring->tsc_ok, 1) &&
+        if (__builtin_expect(__atomic_load_n(&ring->tsc_ok, __ATOMIC_RELAXED), 1) &&
             __atomic_load_n(&t->state, __ATOMIC_ACQUIRE) == FL_RING_TSC_READY) {
                 uint64_t d = fl_ring_rdtsc() - t->cal_tsc;
 
