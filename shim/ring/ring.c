@@ -132,6 +132,8 @@ uint64_t fl_ring_append(struct fl_ring *ring, const struct fl_record *rec)
         /* Orders the BUSY mark before the payload stores, pairing with the reader's acquire fence:
          * a reader that saw any new payload byte then sees the slot word changed. */
         FL_RING_FENCE(__ATOMIC_RELEASE);
+        /* Unrolled: one load and one store per word instead of a loop of five instructions. */
+#pragma GCC unroll 16
         for (size_t i = 1; i < WORDS; i++)
                 __atomic_store_n(&word[i], payload[i], FL_RING_PAYLOAD_STORE);
         __atomic_store_n(word, seq, __ATOMIC_RELEASE);
