@@ -2,6 +2,7 @@
  * the TSC (prctl(PR_SET_TSC, PR_TSC_SIGSEGV)) must not be killed by forklock's own reads. */
 #include <criterion/criterion.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fltest.h"
@@ -13,6 +14,12 @@ static void run_forbidden(const char *log)
         const char *env[] = {"FORKLOCK_MODE=enforce", log[0] ? log_env : NULL, NULL};
         struct fl_run run;
 
+        FL_SKIP_UNDER(
+            "asan",
+            "the sanitizer runtime reads the vDSO clock, which faults once the TSC is forbidden");
+        FL_SKIP_UNDER(
+            "tsan",
+            "the sanitizer runtime reads the vDSO clock, which faults once the TSC is forbidden");
         snprintf(log_env, sizeof(log_env), "FORKLOCK_LOG=%s", log);
         fl_run_program(&run, argv, NULL, false, NULL, 20);
         if (run.status == 77)
