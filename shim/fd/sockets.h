@@ -45,7 +45,9 @@ static inline int fl_socket(struct fl_shim *shim, int family, int type, int prot
         int fd;
 
         if (wanted < 0)
-                return fl_socket_general(shim, family, type, protocol);
+                return shim->config.mode == FL_MODE_OFF
+                           ? shim->sys->socket(family, type, protocol)
+                           : fl_socket_general(shim, family, type, protocol);
         fd = shim->sys->socket(family, wanted, protocol);
         if (fd < 0 && !fl_socket_refusal(errno))
                 return fd;

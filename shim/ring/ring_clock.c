@@ -10,9 +10,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MEASURE_AFTER_NS  10000000 /* 10 ms: a bracket of ~60 cycles is then a few ppm */
-#define MAX_BRACKET_SHIFT 16      /* a pair read more loosely than 1/65536 of the span is retried */
-#define JOIN_TOLERANCE_NS 1000000 /* a calibration 1 ms off the clock is not this boot's */
+/* The rate is measured over at least 10 ms between two pairs each read within MAX_PAIR_TICKS (a
+ * vDSO call is ~60 ticks): at most 1000 / 2.6e7 = 38 ppm off at 2.6 GHz, a few ppm in practice.
+ * A looser pair (the thread was preempted between the reads) is not used: at creation the ring
+ * then stays on the clock, in an append the next append tries again. */
+#define MEASURE_AFTER_NS 10000000
+#define MAX_PAIR_TICKS   1000
+/* A process joining a calibrated ring checks it against its own clock: off by more than 1 ms
+ * plus 1/1024 of the time since calibration (far beyond the measuring error) means the ring is
+ * from another boot or the TSC jumped, and this process keeps to the clock. */
+#define JOIN_TOLERANCE_NS 1000000
 
 int fl_ring_clocksource_is_tsc(const char *path)
 {
@@ -64,7 +71,8 @@ void fl_ring_clock_create(struct fl_ring_header *hdr)
         if (!tsc_readable() || !fl_ring_clocksource_is_tsc(FL_CLOCKSOURCE_PATH))
                 return;
         hdr->base_monotonic = read_pair(&hdr->tsc.base_tsc, &width);
-        hdr->tsc.state = FL_RING_TSC_WAITING;
+        if (width <= MAX_PAIR_TICKS)
+                hdr->tsc.state = FL_RING_TSC_WAITING;
 }
 
 int fl_ring_clock_join(const struct fl_ring_header *hdr)
@@ -72,7 +80,7 @@ int fl_ring_clock_join(const struct fl_ring_header *hdr)
         const struct fl_ring_tsc *t = &hdr->tsc;
         uint32_t state = __atomic_load_n(&t->state, __ATOMIC_ACQUIRE);
         uint64_t tsc, width;
-        int64_t ns, off;
+        int64_t ns, off, bound;
 
         if (state == FL_RING_TSC_OFF || !tsc_readable())
                 return 0;
@@ -80,7 +88,8 @@ int fl_ring_clock_join(const struct fl_ring_header *hdr)
         if (state != FL_RING_TSC_READY)
                 return tsc >= t->base_tsc && ns >= hdr->base_monotonic;
         off = (int64_t)(fl_ring_tsc_to_ns(t, tsc - t->cal_tsc) - (uint64_t)ns);
-        return tsc >= t->cal_tsc && off < JOIN_TOLERANCE_NS && off > -JOIN_TOLERANCE_NS;
+        bound = JOIN_TOLERANCE_NS + (ns - t->cal_ns) / 1024;
+        return tsc >= t->cal_tsc && ns >= t->cal_ns && off < bound && off > -bound;
 }
 
 /* ns per tick as mult >> shift, with mult below 2^32; 0 when the rate is not a TSC's. */
@@ -126,7 +135,7 @@ uint64_t fl_ring_clock_slow(const struct fl_ring *ring)
                 return (uint64_t)fl_clock_ns(CLOCK_MONOTONIC);
         ns = read_pair(&tsc, &width);
         if (ns - hdr->base_monotonic >= MEASURE_AFTER_NS && tsc > hdr->tsc.base_tsc &&
-            width < (tsc - hdr->tsc.base_tsc) >> MAX_BRACKET_SHIFT)
+            width <= MAX_PAIR_TICKS)
                 measure(hdr, tsc, ns);
         return (uint64_t)ns;
 }

@@ -117,7 +117,15 @@ Test(ring_tsc, tsc_timestamps_follow_clock_gettime)
 
         if (!clocksource_is_tsc())
                 cr_skip("the kernel's clocksource is not tsc");
-        cr_assert_eq(fl_ring_open_anonymous(&ring, 1024), 0);
+        /* A creator preempted while it read its TSC and clock pair leaves the ring on the clock:
+         * a few tries, so that a loaded machine does not fail the test. */
+        for (int tries = 0; tries < 5; tries++) {
+                cr_assert_eq(fl_ring_open_anonymous(&ring, 1024), 0);
+                if (get32(&ring, TSC_STATE) == WAITING)
+                        break;
+                fl_ring_close(&ring);
+        }
+        cr_assert(ring.hdr, "no new ring waited to calibrate in 5 tries");
         cr_expect_eq(get32(&ring, TSC_STATE), WAITING, "a new ring waits to calibrate");
         nanosleep(&wait, NULL);
         append_one(&ring);
