@@ -31,6 +31,7 @@ static void load_words(struct entry *e, struct fl_fd_info *info)
 
         /* Acquire, not relaxed + fence: the version re-check must not move above these loads,
          * and TSan understands this form (it rejects fences). On x86 both are plain moves. */
+#pragma GCC unroll 8
         for (size_t i = 0; i < WORDS; i++)
                 words[i] = atomic_load_explicit(&e->words[i], memory_order_acquire);
         memcpy(info, words, sizeof(words));
@@ -41,6 +42,7 @@ static void store_words(struct entry *e, const struct fl_fd_info *info)
         uint64_t words[WORDS];
 
         memcpy(words, info, sizeof(words));
+#pragma GCC unroll 8
         for (size_t i = 0; i < WORDS; i++)
                 atomic_store_explicit(&e->words[i], words[i], memory_order_release);
 }

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "clock.h"
 #include "ids.h"
 #include "warn.h"
 #include "warn_speak.h"
@@ -66,6 +67,12 @@ void fl_recorder_start(struct fl_shim *shim, const char *log_path, const char *r
                 fl_warn_set_sink(record_and_speak);
         }
         shim->emit = fl_recorder_emit;
+}
+
+void fl_recorder_forbid_tsc(void)
+{
+        fl_ring_forbid_tsc(&process_ring);
+        fl_clock_forbid_vdso();
 }
 
 const struct fl_ring *fl_recorder_ring(void)

@@ -16,6 +16,9 @@ void fl_recorder_start(struct fl_shim *shim, const char *log_path, const char *r
 /* Fills pid and tid, appends to the process's ring. */
 void fl_recorder_emit(struct fl_record *record);
 
+/* The program is about to forbid itself the TSC (prctl PR_SET_TSC): records no longer read it. */
+void fl_recorder_forbid_tsc(void);
+
 /* The process's ring (hdr NULL when there is none), for the audit at start-up. */
 const struct fl_ring *fl_recorder_ring(void);
 

@@ -79,6 +79,18 @@ __attribute__((noinline, cold)) static int fallback(const struct fl_shim *shim,
         return result;
 }
 
+int fl_cloexec_refused(const struct fl_shim *shim, const struct fl_creation *c, int wanted,
+                       bool remembered, enum fl_decision *decision)
+{
+        int result;
+
+        *decision = remembered ? FL_DEC_REMEMBERED_FALLBACK : FL_DEC_FALLBACK;
+        result = fallback(shim, c, wanted);
+        if (result >= 0 && !remembered)
+                atomic_store(c->refusal, true);
+        return result;
+}
+
 int fl_cloexec_call(const struct fl_shim *shim, const struct fl_creation *c, int wanted,
                     enum fl_decision *decision)
 {
@@ -91,11 +103,7 @@ int fl_cloexec_call(const struct fl_shim *shim, const struct fl_creation *c, int
                 if (result >= 0 || !c->ops->refused(shim, c, errno))
                         return result;
         }
-        *decision = remembered ? FL_DEC_REMEMBERED_FALLBACK : FL_DEC_FALLBACK;
-        result = fallback(shim, c, wanted);
-        if (result >= 0 && !remembered)
-                atomic_store(c->refusal, true);
-        return result;
+        return fl_cloexec_refused(shim, c, wanted, remembered, decision);
 }
 
 /* Which created fds are standard streams left inheritable: bit i for the i-th fd. */

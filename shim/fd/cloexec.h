@@ -84,6 +84,11 @@ int fl_create_finish(struct fl_shim *shim, const struct fl_creation *c, int appl
 int fl_cloexec_call(const struct fl_shim *shim, const struct fl_creation *c, int wanted,
                     enum fl_decision *decision);
 
+/* The rest of fl_cloexec_call once the kernel refused the atomic attempt (or, remembered, without
+ * one): the fallback, and the refusal remembered when the fallback worked. */
+int fl_cloexec_refused(const struct fl_shim *shim, const struct fl_creation *c, int wanted,
+                       bool remembered, enum fl_decision *decision);
+
 /* Under the read side of the fork lock: make, then mark every fd it made close-on-exec; on a
  * failure to mark, close them and fail with that errno. */
 int fl_cloexec_marked(const struct fl_shim *shim, const struct fl_creation *c,

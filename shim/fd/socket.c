@@ -22,12 +22,11 @@ static int make_socket(const struct fl_shim *shim, const struct fl_creation *c, 
         return shim->sys->socket(args->family, type, args->protocol);
 }
 
-/* EPROTONOSUPPORT: some kernels before 2.6.27 read the unknown type bits as a protocol. */
 static bool refusal_means_old_kernel(const struct fl_shim *shim, const struct fl_creation *c,
                                      int err)
 {
         (void)shim, (void)c;
-        return err == EINVAL || err == EPROTONOSUPPORT;
+        return fl_socket_refusal(err);
 }
 
 static void describe(const struct fl_creation *c, struct fl_record *record)
@@ -73,13 +72,26 @@ static int create(struct fl_shim *shim, const struct fl_creation *c)
         return fl_create(shim, c);
 }
 
-int fl_socket(struct fl_shim *shim, int family, int type, int protocol)
+int fl_socket_general(struct fl_shim *shim, int family, int type, int protocol)
 {
         struct socket_args args = {family, protocol};
         struct fl_creation c = {
             &socket_ops, &shim->socket_flags_refused, FL_CALL_SOCKET, type, false, NULL, &args};
 
         return create(shim, &c);
+}
+
+/* What fl_create would do after its atomic attempt gave fd: record it, or fall back. */
+int fl_socket_made(struct fl_shim *shim, int family, int type, int protocol, int wanted, int fd)
+{
+        struct socket_args args = {family, protocol};
+        struct fl_creation c = {
+            &socket_ops, &shim->socket_flags_refused, FL_CALL_SOCKET, type, false, NULL, &args};
+        enum fl_decision decision = FL_DEC_ATOMIC;
+
+        if (fd < 0)
+                fd = fl_cloexec_refused(shim, &c, wanted, false, &decision);
+        return fl_create_finish(shim, &c, wanted, fd, decision);
 }
 
 int fl_socketpair(struct fl_shim *shim, int family, int type, int protocol, int fds[2])

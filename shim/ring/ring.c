@@ -1,6 +1,6 @@
 /* The ring: capacity rules, header initialisation, the lock-free append, anonymous mappings. */
 #include "ring.h"
-#include "clock.h"
+#include "ring_clock.h"
 #include "ring_internal.h"
 #include "warn.h"
 
@@ -47,11 +47,6 @@ uint32_t fl_ring_capacity_parse(const char *text)
         return round_up_pow2((uint32_t)value);
 }
 
-static int64_t clock_ns(clockid_t id)
-{
-        return fl_clock_ns(id);
-}
-
 /* Everything but the magic, which the caller publishes last so that a process opening a file
  * that is still being created never sees a half-initialised header as valid. */
 void fl_ring_header_init(struct fl_ring_header *hdr, uint32_t capacity, uint32_t flags)
@@ -61,8 +56,7 @@ void fl_ring_header_init(struct fl_ring_header *hdr, uint32_t capacity, uint32_t
         hdr->record_size = sizeof(struct fl_record);
         hdr->capacity = capacity;
         hdr->size = fl_ring_size(capacity);
-        hdr->base_realtime = clock_ns(CLOCK_REALTIME);
-        hdr->base_monotonic = clock_ns(CLOCK_MONOTONIC);
+        fl_ring_clock_create(hdr);
         hdr->creator_pid = getpid();
         hdr->flags = flags;
 }
@@ -74,6 +68,7 @@ void fl_ring_bind(struct fl_ring *ring, void *map, uint32_t capacity, size_t map
         ring->capacity = capacity;
         ring->mask = capacity - 1;
         ring->map_len = map_len;
+        ring->tsc_ok = fl_ring_clock_join(map);
 }
 
 int fl_ring_open_anonymous(struct fl_ring *ring, uint32_t capacity)
@@ -105,7 +100,7 @@ void fl_ring_close(struct fl_ring *ring)
 
 /* Takes the slot for seq, or says why not. Never takes a BUSY slot (another writer is copying, or
  * died copying) and never replaces a newer record (this writer was lapped before it got here). */
-static int claim_slot(uint64_t *word, uint64_t seq, uint64_t *old)
+static int claim_slot(uint64_t *word, uint64_t seq)
 {
         uint64_t cur = __atomic_load_n(word, __ATOMIC_RELAXED);
 
@@ -114,34 +109,37 @@ static int claim_slot(uint64_t *word, uint64_t seq, uint64_t *old)
                         return -1;
         } while (!__atomic_compare_exchange_n(word, &cur, FL_RING_BUSY | seq, 1, __ATOMIC_ACQUIRE,
                                               __ATOMIC_RELAXED));
-        *old = cur;
         return 0;
 }
 
 uint64_t fl_ring_append(struct fl_ring *ring, const struct fl_record *rec)
 {
         struct fl_ring_header *hdr = ring->hdr;
-        uint64_t payload[WORDS], *word, seq, old;
+        uint64_t payload[WORDS], *word, seq;
         if (!hdr)
                 return 0;
         /* The copy is taken first so that a writer interrupted by a signal handler that appends
          * too never has its source half-changed; it also lets the compiler use plain loads. */
         memcpy(payload, rec, sizeof(payload));
-        payload[1] = (uint64_t)fl_clock_ns(CLOCK_MONOTONIC);
+        payload[1] = fl_ring_clock_now(ring);
 
         seq = __atomic_add_fetch(&hdr->head, 1, __ATOMIC_RELAXED);
         word = (uint64_t *)&ring->slots[seq & ring->mask];
-        if (claim_slot(word, seq, &old) < 0) {
+        if (claim_slot(word, seq) < 0) {
                 __atomic_add_fetch(&hdr->dropped, 1, __ATOMIC_RELAXED);
                 return 0;
         }
         /* Orders the BUSY mark before the payload stores, pairing with the reader's acquire fence:
          * a reader that saw any new payload byte then sees the slot word changed. */
         FL_RING_FENCE(__ATOMIC_RELEASE);
+        /* Unrolled: one load and one store per word instead of a loop of five instructions. */
+#pragma GCC unroll 16
         for (size_t i = 1; i < WORDS; i++)
                 __atomic_store_n(&word[i], payload[i], FL_RING_PAYLOAD_STORE);
         __atomic_store_n(word, seq, __ATOMIC_RELEASE);
-        if (old)
-                __atomic_add_fetch(&hdr->overwritten, 1, __ATOMIC_RELAXED);
+        /* The next record (most likely this writer's, microseconds of kernel work later) lands
+         * in lines nobody touched for a lap of the ring: start fetching them now. */
+        __builtin_prefetch(&ring->slots[(seq + 1) & ring->mask], 1);
+        __builtin_prefetch((char *)&ring->slots[(seq + 1) & ring->mask] + 64, 1);
         return seq;
 }

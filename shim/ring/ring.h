@@ -35,6 +35,28 @@
 #define FL_RING_MAX_CAPACITY     16777216u /* 16 Mi records */
 #define FL_RING_BUSY             (1ull << 63)
 
+/* The ring's clock where the kernel's clocksource is the TSC (see ring_clock.c): records are
+ * stamped ns = cal_ns + ((tsc - cal_tsc) * mult >> shift), the same conversion in every process and
+ * ABI that appends, so timestamps stay CLOCK_MONOTONIC nanoseconds and comparable across processes.
+ * A ring is created WAITING with base_tsc read together with base_monotonic; the first append 10
+ * ms later measures the rate against the vDSO clock and publishes it (READY). Until then, and in
+ * every other state, appends read the vDSO clock. */
+enum fl_ring_tsc_state {
+        FL_RING_TSC_OFF = 0,   /* clock only: not x86, clocksource not tsc, or an older ring */
+        FL_RING_TSC_WAITING,   /* base pair taken, rate not measured yet */
+        FL_RING_TSC_MEASURING, /* one writer is computing the rate */
+        FL_RING_TSC_READY,     /* mult, shift, cal_tsc and cal_ns are set and never change */
+};
+
+struct fl_ring_tsc {
+        uint32_t state;    /* enum fl_ring_tsc_state, stored with release when it changes */
+        uint32_t shift;    /* 0..32 */
+        uint64_t mult;     /* below 2^32 */
+        uint64_t base_tsc; /* the TSC read together with the header's base_monotonic */
+        uint64_t cal_tsc;  /* the pair the conversion starts from */
+        int64_t cal_ns;
+};
+
 /* Where the counters are: one cache line of their own, away from the read-only fields. */
 struct fl_ring_header {
         uint64_t magic;         /* FL_RING_MAGIC, stored last (release) when a ring is created */
@@ -49,10 +71,13 @@ struct fl_ring_header {
         uint32_t flags; /* FL_RING_ANONYMOUS */
         uint8_t reserved0[8];
         /* offset 64: written by every append */
-        uint64_t head;        /* last sequence number claimed (seqs start at 1) */
-        uint64_t overwritten; /* published records replaced by newer ones */
-        uint64_t dropped;     /* claims never published: slot busy, or writer lapped */
-        uint8_t reserved1[FL_RING_HEADER_SIZE - 88];
+        uint64_t head;    /* last sequence number claimed (seqs start at 1) */
+        uint64_t unused;  /* was `overwritten`: readers now derive it from head and dropped */
+        uint64_t dropped; /* claims never published: slot busy, or writer lapped */
+        uint8_t reserved1[40];
+        /* offset 128: read by every append, written once */
+        struct fl_ring_tsc tsc;
+        uint8_t reserved2[FL_RING_HEADER_SIZE - 128 - sizeof(struct fl_ring_tsc)];
 };
 
 #define FL_RING_ANONYMOUS 1u
@@ -68,6 +93,7 @@ struct fl_ring {
         uint32_t capacity;
         uint32_t mask;
         size_t map_len;
+        int tsc_ok; /* this process may stamp with the ring's TSC calibration (set when mapped) */
 };
 
 /* FORKLOCK_RING: decimal record count. NULL or "" -> default. Not a number, or outside
@@ -100,13 +126,18 @@ int fl_ring_open_mine(struct fl_ring *ring, const char *path, uint32_t capacity,
 #define FL_RING_DROP_SUFFIX   ".drop"
 int fl_ring_open_drop(struct fl_ring *ring, const char *log_path, uid_t owner);
 
+/* From now on this process stamps its records with the vDSO clock, never the TSC: called before
+ * the program's prctl(PR_SET_TSC, PR_TSC_SIGSEGV), after which reading the TSC faults (in the
+ * thread that asked, and in every thread and child it starts). Async-signal-safe. */
+void fl_ring_forbid_tsc(struct fl_ring *ring);
+
 /* Unmaps; the ring becomes "no ring". */
 void fl_ring_close(struct fl_ring *ring);
 
-/* Copies *rec (except seq and ts_ns) into the next slot, stamping ts_ns (CLOCK_MONOTONIC, vDSO)
- * and seq. Lock-free, async-signal-safe, no malloc/stdio/locks, errno preserved: callable from a
- * signal handler and a vfork child. Returns the record's seq, or 0 if there is no ring or the
- * record was dropped (counted in the header). */
+/* Copies *rec (except seq and ts_ns) into the next slot, stamping ts_ns (CLOCK_MONOTONIC ns: the
+ * ring's TSC calibration, or the vDSO) and seq. Lock-free, async-signal-safe, no
+ * malloc/stdio/locks, errno preserved: callable from a signal handler and a vfork child. Returns
+ * the record's seq, or 0 if there is no ring or the record was dropped (counted in the header). */
 uint64_t fl_ring_append(struct fl_ring *ring, const struct fl_record *rec);
 
 /* Expected total size of a ring of this capacity. */

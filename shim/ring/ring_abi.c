@@ -18,3 +18,7 @@ _Static_assert(offsetof(struct fl_ring_header, size) == 24, "header layout");
 _Static_assert(offsetof(struct fl_ring_header, base_monotonic) == 40, "header layout");
 _Static_assert(offsetof(struct fl_ring_header, head) == 64, "header layout");
 _Static_assert(offsetof(struct fl_ring_header, dropped) == 80, "header layout");
+_Static_assert(offsetof(struct fl_ring_header, tsc) == 128, "header layout");
+_Static_assert(offsetof(struct fl_ring_header, tsc.mult) == 136, "header layout");
+_Static_assert(offsetof(struct fl_ring_header, tsc.cal_tsc) == 152, "header layout");
+_Static_assert(offsetof(struct fl_ring_header, tsc.cal_ns) == 160, "header layout");

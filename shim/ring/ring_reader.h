@@ -68,7 +68,7 @@ int fl_ring_reader_attach_lazy(struct fl_ring_reader *r, const struct fl_ring *r
 void fl_ring_reader_close(struct fl_ring_reader *r);
 
 /* Start a pass over everything now in the ring, oldest first. -1 with a reason in err when the
- * header counters are impossible (head < dropped + overwritten, or head past 2^63). */
+ * header counters are impossible (head < dropped, or head past 2^63). */
 int fl_ring_reader_rewind(struct fl_ring_reader *r, char *err, size_t errlen);
 
 /* Start a pass over seqs [first, last] only, clamped to what the ring holds now (stats.head is

@@ -5,6 +5,7 @@
 #include <link.h>
 #include <string.h>
 #include <sys/auxv.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -57,22 +58,48 @@ static int syscall_clock(clockid_t id, struct timespec *ts)
         return rc;
 }
 
+/* The vDSO reads the TSC on x86, so a process that forbade itself the TSC (prctl PR_SET_TSC,
+ * inherited across fork and exec) must not call it: the call would die of SIGSEGV. */
+int fl_clock_tsc_readable(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+        int saved = errno, mode = 0;
+        long rc = syscall(SYS_prctl, PR_GET_TSC, &mode, 0, 0, 0);
+
+        errno = saved;
+        return rc == 0 && mode == PR_TSC_ENABLE;
+#else
+        return 1;
+#endif
+}
+
 static vdso_clock_fn resolve(void)
 {
-        vdso_clock_fn fn = vdso_lookup();
+        vdso_clock_fn fn = fl_clock_tsc_readable() ? vdso_lookup() : NULL;
 
         return fn ? fn : syscall_clock;
 }
 
+/* Set once; fl_clock_forbid_vdso's store is never replaced by a racing resolver's. */
+static vdso_clock_fn clock_fn;
+
+void fl_clock_forbid_vdso(void)
+{
+        __atomic_store_n(&clock_fn, syscall_clock, __ATOMIC_RELAXED);
+}
+
 int64_t fl_clock_ns(clockid_t id)
 {
-        static vdso_clock_fn clock_fn; /* racing resolvers store the same value */
         vdso_clock_fn fn = __atomic_load_n(&clock_fn, __ATOMIC_RELAXED);
         struct timespec ts;
 
         if (__builtin_expect(!fn, 0)) {
+                vdso_clock_fn none = NULL;
+
                 fn = resolve();
-                __atomic_store_n(&clock_fn, fn, __ATOMIC_RELAXED);
+                if (!__atomic_compare_exchange_n(&clock_fn, &none, fn, 0, __ATOMIC_RELAXED,
+                                                 __ATOMIC_RELAXED))
+                        fn = none;
         }
         if (fn(id, &ts) != 0)
                 return 0;

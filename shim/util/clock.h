@@ -10,4 +10,12 @@
 /* Nanoseconds on clock id (CLOCK_MONOTONIC, CLOCK_REALTIME), 0 on failure. */
 int64_t fl_clock_ns(clockid_t id);
 
+/* Whether this thread may read the TSC (x86: prctl PR_GET_TSC says PR_TSC_ENABLE; elsewhere 1).
+ * A system call: for start-up and mapping, not for every record. */
+int fl_clock_tsc_readable(void);
+
+/* From now on fl_clock_ns asks the kernel, never the vDSO (which reads the TSC on x86): for a
+ * process about to forbid itself the TSC. */
+void fl_clock_forbid_vdso(void);
+
 #endif

@@ -119,8 +119,8 @@ int main(int argc, char **argv)
                per_thread);
         printf("ring_append: 2 threads %.1f ns/record overall, %.1f ns per append per thread\n",
                two, two * 2);
-        printf("ring_append: written %llu overwritten %llu dropped %llu\n",
+        printf("ring_append: written %llu dropped %llu\n",
                (unsigned long long)(ring.hdr->head - ring.hdr->dropped),
-               (unsigned long long)ring.hdr->overwritten, (unsigned long long)ring.hdr->dropped);
+               (unsigned long long)ring.hdr->dropped);
         return 0;
 }
