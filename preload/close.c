@@ -1,12 +1,13 @@
 #include <unistd.h>
 
+#include "hot.h"
 #include "export.h"
 #include "fdcalls.h"
 #include "process.h"
 
 /* close keeps errno as the real close leaves it (EINTR/EIO on success paths are glibc's to set),
  * and adds nothing that could change it: the fdtable clear makes no call. */
-FL_EXPORT int close(int fd)
+FL_EXPORT FL_HOT int close(int fd)
 {
         return fl_close(fl_process(), fd);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <sys/auxv.h>
 
+#include "hot.h"
 #include "atfork.h"
 #include "audit.h"
 #include "carry.h"
@@ -83,7 +84,7 @@ static void start(void)
         atomic_store(&state, READY);
 }
 
-struct fl_shim *fl_process(void)
+FL_HOT struct fl_shim *fl_process(void)
 {
         if (__builtin_expect(atomic_load_explicit(&state, memory_order_acquire) != READY, 0))
                 start();

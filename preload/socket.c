@@ -1,10 +1,11 @@
 #include <sys/socket.h>
 
+#include "hot.h"
 #include "export.h"
 #include "process.h"
 #include "sockets.h"
 
-FL_EXPORT int socket(int family, int type, int protocol)
+FL_EXPORT FL_HOT int socket(int family, int type, int protocol)
 {
         int saved = errno;
         int fd = fl_socket(fl_process(), family, type, protocol);

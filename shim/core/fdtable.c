@@ -1,4 +1,5 @@
 #include "fdtable.h"
+#include "hot.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -50,7 +51,7 @@ static void store_words(struct entry *e, const struct fl_fd_info *info)
 /* Writers exclude each other with a CAS to an odd version. The holder runs a handful of stores and
  * no calls, so the spin is short; it is bounded because the holder may be the very thread a signal
  * handler interrupted. Returns the even version claimed, or 1 when the claim failed. */
-static uint32_t claim(struct entry *e)
+static FL_HOT uint32_t claim(struct entry *e)
 {
         for (int spin = 0; spin < CLAIM_SPINS; spin++) {
                 uint32_t v = atomic_load_explicit(&e->version, memory_order_relaxed);
@@ -92,7 +93,7 @@ bool fl_fdtable_get(int fd, struct fl_fd_info *info)
         return false;
 }
 
-void fl_fdtable_set(int fd, const struct fl_fd_info *info)
+FL_HOT void fl_fdtable_set(int fd, const struct fl_fd_info *info)
 {
         struct entry *e = entry_of(fd);
         struct fl_fd_info copy = *info;
@@ -139,7 +140,7 @@ static bool entry_valid(struct entry *e)
         return (word >> FLAGS_SHIFT) & FL_FD_VALID;
 }
 
-static void clear_entry(struct entry *e)
+static FL_HOT void clear_entry(struct entry *e)
 {
         uint32_t v;
 
@@ -151,7 +152,7 @@ static void clear_entry(struct entry *e)
         publish(e, v);
 }
 
-void fl_fdtable_clear(int fd)
+FL_HOT void fl_fdtable_clear(int fd)
 {
         struct entry *e = entry_of(fd);
 

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "hot.h"
 #include "clock.h"
 #include "ids.h"
 #include "warn.h"
@@ -9,7 +10,7 @@
 
 static struct fl_ring process_ring;
 
-void fl_recorder_emit(struct fl_record *record)
+FL_HOT void fl_recorder_emit(struct fl_record *record)
 {
         if (record->pid == 0) {
                 record->pid = fl_ids_pid();

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <string.h>
 
+#include "hot.h"
 #include "forklock.h"
 #include "stdfds.h"
 #include "fdcalls.h"
@@ -107,8 +108,8 @@ int fl_cloexec_call(const struct fl_shim *shim, const struct fl_creation *c, int
 }
 
 /* Which created fds are standard streams left inheritable: bit i for the i-th fd. */
-static unsigned keep_stdfds(const struct fl_shim *shim, const struct fl_creation *c, int applied,
-                            int result)
+static FL_HOT unsigned keep_stdfds(const struct fl_shim *shim, const struct fl_creation *c,
+                                   int applied, int result)
 {
         bool asked = c->flags & c->ops->cloexec;
         bool added_nonblock = (applied & ~c->flags) & c->ops->nonblock;
@@ -122,8 +123,8 @@ static unsigned keep_stdfds(const struct fl_shim *shim, const struct fl_creation
         return kept;
 }
 
-int fl_create_finish(struct fl_shim *shim, const struct fl_creation *c, int applied, int result,
-                     enum fl_decision decision)
+FL_HOT int fl_create_finish(struct fl_shim *shim, const struct fl_creation *c, int applied,
+                            int result, enum fl_decision decision)
 {
         struct fl_record record;
         unsigned stdfds;

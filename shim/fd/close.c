@@ -3,6 +3,7 @@
  * a late clear would wipe. close is hot and decides nothing, so it is not recorded. */
 #include <string.h>
 
+#include "hot.h"
 #include "fdtable.h"
 #include "fdcalls.h"
 
@@ -13,7 +14,7 @@
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif
 
-int fl_close(struct fl_shim *shim, int fd)
+FL_HOT int fl_close(struct fl_shim *shim, int fd)
 {
         if (shim->config.mode != FL_MODE_OFF)
                 fl_fdtable_clear(fd);

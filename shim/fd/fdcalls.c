@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "hot.h"
 #include "fdtable.h"
 #include "goprofile.h"
 
@@ -13,7 +14,7 @@ uint64_t fl_fdcall_record(struct fl_shim *shim, struct fl_record *record, int re
         return fl_shim_record(shim, record, result, decision);
 }
 
-static void note_created(int fd, const struct fl_record *record, uint64_t seq, int family)
+static FL_HOT void note_created(int fd, const struct fl_record *record, uint64_t seq, int family)
 {
         struct fl_fd_info info;
 
@@ -27,7 +28,7 @@ static void note_created(int fd, const struct fl_record *record, uint64_t seq, i
         fl_fdtable_set(fd, &info);
 }
 
-void fl_fdcall_created(struct fl_shim *shim, const struct fl_record *record, uint64_t seq)
+FL_HOT void fl_fdcall_created(struct fl_shim *shim, const struct fl_record *record, uint64_t seq)
 {
         struct fl_fd_info listener;
         int saved = errno;

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdbool.h>
 
+#include "hot.h"
 #include "cloexec.h"
 #include "shim.h"
 #include "sockets.h"
@@ -29,7 +30,7 @@ static bool refusal_means_old_kernel(const struct fl_shim *shim, const struct fl
         return fl_socket_refusal(err);
 }
 
-static void describe(const struct fl_creation *c, struct fl_record *record)
+static FL_HOT void describe(const struct fl_creation *c, struct fl_record *record)
 {
         const struct socket_args *args = c->args;
         bool made = record->result >= 0;
@@ -82,7 +83,8 @@ int fl_socket_general(struct fl_shim *shim, int family, int type, int protocol)
 }
 
 /* What fl_create would do after its atomic attempt gave fd: record it, or fall back. */
-int fl_socket_made(struct fl_shim *shim, int family, int type, int protocol, int wanted, int fd)
+FL_HOT int fl_socket_made(struct fl_shim *shim, int family, int type, int protocol, int wanted,
+                          int fd)
 {
         struct socket_args args = {family, protocol};
         struct fl_creation c = {

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 
+#include "hot.h"
 #include "fdtable.h"
 
 static void clear_nonblock(const struct fl_sys *sys, int fd)
@@ -13,8 +14,8 @@ static void clear_nonblock(const struct fl_sys *sys, int fd)
                 sys->fcntl_int(fd, F_SETFL, flags & ~O_NONBLOCK);
 }
 
-bool fl_stdfd_intent(const struct fl_shim *shim, int fd, bool caller_asked_cloexec,
-                     bool added_nonblock)
+FL_HOT bool fl_stdfd_intent(const struct fl_shim *shim, int fd, bool caller_asked_cloexec,
+                            bool added_nonblock)
 {
         int saved = errno;
 

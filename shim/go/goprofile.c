@@ -5,6 +5,7 @@
 #include <netinet/tcp.h>
 #include <string.h>
 
+#include "hot.h"
 #include "fdtable.h"
 #include "safecopy.h"
 
@@ -91,7 +92,7 @@ static void apply(struct fl_shim *shim, int fd, const struct go_option *option, 
         errno = saved;
 }
 
-void fl_go_created(struct fl_shim *shim, int fd, int family, int type)
+FL_HOT void fl_go_created(struct fl_shim *shim, int fd, int family, int type)
 {
         if (!fl_go_active(shim) || family == AF_UNIX)
                 return;

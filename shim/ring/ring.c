@@ -1,5 +1,6 @@
 /* The ring: capacity rules, header initialisation, the lock-free append, anonymous mappings. */
 #include "ring.h"
+#include "hot.h"
 #include "ring_clock.h"
 #include "ring_internal.h"
 #include "warn.h"
@@ -100,7 +101,7 @@ void fl_ring_close(struct fl_ring *ring)
 
 /* Takes the slot for seq, or says why not. Never takes a BUSY slot (another writer is copying, or
  * died copying) and never replaces a newer record (this writer was lapped before it got here). */
-static int claim_slot(uint64_t *word, uint64_t seq)
+static FL_HOT int claim_slot(uint64_t *word, uint64_t seq)
 {
         uint64_t cur = __atomic_load_n(word, __ATOMIC_RELAXED);
 
@@ -112,7 +113,7 @@ static int claim_slot(uint64_t *word, uint64_t seq)
         return 0;
 }
 
-uint64_t fl_ring_append(struct fl_ring *ring, const struct fl_record *rec)
+FL_HOT uint64_t fl_ring_append(struct fl_ring *ring, const struct fl_record *rec)
 {
         struct fl_ring_header *hdr = ring->hdr;
         uint64_t payload[WORDS], *word, seq;

@@ -1,4 +1,5 @@
 #include "ids.h"
+#include "hot.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -81,7 +82,7 @@ void fl_ids_shared_child_end(void)
         atomic_fetch_sub(&shared_memory_children, 1);
 }
 
-pid_t fl_ids_pid(void)
+FL_HOT pid_t fl_ids_pid(void)
 {
         struct pid_page *cache;
         pid_t pid;
@@ -96,7 +97,7 @@ pid_t fl_ids_pid(void)
         return pid;
 }
 
-pid_t fl_ids_tid(void)
+FL_HOT pid_t fl_ids_tid(void)
 {
         pid_t pid;
 
