@@ -1,17 +1,18 @@
 /* prctl is wrapped for one option only: before PR_SET_TSC takes the TSC away (PR_TSC_SIGSEGV, as
  * sandboxes and record/replay tools ask), the ring stops reading it; a read after the kernel
- * turned it off would kill the program with SIGSEGV. Every call is then passed to the kernel
- * unchanged: glibc's prctl is the bare system call with its four optional arguments. */
+ * turned it off would kill the program with SIGSEGV. Every call then goes on to the next prctl
+ * (another preload's, or glibc's: the bare system call with four optional arguments). */
 #include <stdarg.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
-#include <unistd.h>
+#include <errno.h>
 
 #include "export.h"
+#include "real.h"
 #include "recorder.h"
 
 FL_EXPORT int prctl(int option, ...)
 {
+        int (*real)(int, ...) = fl_real_prctl();
         unsigned long arg[4];
         va_list ap;
 
@@ -21,5 +22,9 @@ FL_EXPORT int prctl(int option, ...)
         va_end(ap);
         if (option == PR_SET_TSC)
                 fl_recorder_forbid_tsc();
-        return (int)syscall(SYS_prctl, option, arg[0], arg[1], arg[2], arg[3]);
+        if (!real) {
+                errno = ENOSYS;
+                return -1;
+        }
+        return real(option, arg[0], arg[1], arg[2], arg[3]);
 }

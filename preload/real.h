@@ -56,6 +56,7 @@
         X(close_range, int, (unsigned, unsigned, int))                                             \
         X(closefrom, void, (int))                                                                  \
         X(ioctl, int, (int, unsigned long, ...))                                                   \
+        X(prctl, int, (int, ...))                                                                  \
         X(open, int, (const char *, int, ...))                                                     \
         X(open64, int, (const char *, int, ...))                                                   \
         X(openat, int, (int, const char *, int, ...))                                              \
