@@ -61,14 +61,15 @@ void fl_ring_header_init(struct fl_ring_header *hdr, uint32_t capacity, uint32_t
         hdr->flags = flags;
 }
 
-void fl_ring_bind(struct fl_ring *ring, void *map, uint32_t capacity, size_t map_len)
+void fl_ring_bind(struct fl_ring *ring, void *map, const struct fl_ring_header *seen,
+                  uint32_t capacity, size_t map_len)
 {
         ring->hdr = map;
         ring->slots = (struct fl_record *)((char *)map + FL_RING_HEADER_SIZE);
         ring->capacity = capacity;
         ring->mask = capacity - 1;
         ring->map_len = map_len;
-        ring->tsc_ok = fl_ring_clock_join(map);
+        ring->tsc_ok = fl_ring_clock_join(seen);
 }
 
 int fl_ring_open_anonymous(struct fl_ring *ring, uint32_t capacity)
@@ -87,7 +88,7 @@ int fl_ring_open_anonymous(struct fl_ring *ring, uint32_t capacity)
         }
         fl_ring_header_init(map, capacity, FL_RING_ANONYMOUS);
         __atomic_store_n(&((struct fl_ring_header *)map)->magic, FL_RING_MAGIC, __ATOMIC_RELEASE);
-        fl_ring_bind(ring, map, capacity, len);
+        fl_ring_bind(ring, map, map, capacity, len);
         return 0;
 }
 

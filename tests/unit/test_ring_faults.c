@@ -85,3 +85,37 @@ Test(ring_faults, first_record_in_a_child_faults_each_page_once)
         fl_ring_close(&warm);
         fl_ring_close(&ring);
 }
+
+/* A process joining a ring someone else made (every new image under `forklock run`): the join and
+ * its first record fault the header and one slot page once each. The child joins another ring
+ * first, so that the code and the stack of a join are already faulted in. */
+Test(ring_faults, joining_and_first_record_fault_each_page_once)
+{
+        struct fl_ring warm, ring;
+        int status;
+        pid_t pid;
+
+        open_ring(&warm, "warm");
+        open_ring(&ring, "ring");
+        append(&warm);
+        append(&ring);
+        fl_ring_close(&warm);
+        fl_ring_close(&ring);
+        pid = fork();
+        cr_assert_geq(pid, 0);
+        if (pid == 0) {
+                long before;
+
+                minor_faults();
+                open_ring(&warm, "warm");
+                append(&warm);
+                before = minor_faults();
+                open_ring(&ring, "ring");
+                append(&ring);
+                _exit((int)(minor_faults() - before));
+        }
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+        cr_assert(WIFEXITED(status));
+        cr_expect_leq(WEXITSTATUS(status), 2, "%d faults for the join and its first record",
+                      WEXITSTATUS(status));
+}
