@@ -10,6 +10,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "fltest.h"
 #include "ring.h"
 
 static char dir[64];
@@ -29,6 +30,12 @@ static void teardown(void)
 }
 
 TestSuite(ring_faults, .init = setup, .fini = teardown);
+
+static void skip_under_sanitizers(void)
+{
+        FL_SKIP_UNDER("asan", "the sanitizer's shadow memory faults pages of its own");
+        FL_SKIP_UNDER("tsan", "the sanitizer's shadow memory faults pages of its own");
+}
 
 static void open_ring(struct fl_ring *ring, const char *name)
 {
@@ -63,6 +70,8 @@ Test(ring_faults, first_record_in_a_child_faults_each_page_once)
         int status;
         pid_t pid;
 
+        skip_under_sanitizers();
+
         open_ring(&warm, "warm");
         open_ring(&ring, "ring");
         append(&warm);
@@ -94,6 +103,8 @@ Test(ring_faults, joining_and_first_record_fault_each_page_once)
         struct fl_ring warm, ring;
         int status;
         pid_t pid;
+
+        skip_under_sanitizers();
 
         open_ring(&warm, "warm");
         open_ring(&ring, "ring");
