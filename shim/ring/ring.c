@@ -62,14 +62,15 @@ void fl_ring_header_init(struct fl_ring_header *hdr, uint32_t capacity, uint32_t
         hdr->flags = flags;
 }
 
-void fl_ring_bind(struct fl_ring *ring, void *map, uint32_t capacity, size_t map_len)
+void fl_ring_bind(struct fl_ring *ring, void *map, const struct fl_ring_header *seen,
+                  uint32_t capacity, size_t map_len)
 {
         ring->hdr = map;
         ring->slots = (struct fl_record *)((char *)map + FL_RING_HEADER_SIZE);
         ring->capacity = capacity;
         ring->mask = capacity - 1;
         ring->map_len = map_len;
-        ring->tsc_ok = fl_ring_clock_join(map);
+        ring->tsc_ok = fl_ring_clock_join(seen);
 }
 
 int fl_ring_open_anonymous(struct fl_ring *ring, uint32_t capacity)
@@ -88,7 +89,7 @@ int fl_ring_open_anonymous(struct fl_ring *ring, uint32_t capacity)
         }
         fl_ring_header_init(map, capacity, FL_RING_ANONYMOUS);
         __atomic_store_n(&((struct fl_ring_header *)map)->magic, FL_RING_MAGIC, __ATOMIC_RELEASE);
-        fl_ring_bind(ring, map, capacity, len);
+        fl_ring_bind(ring, map, map, capacity, len);
         return 0;
 }
 
@@ -101,9 +102,14 @@ void fl_ring_close(struct fl_ring *ring)
 
 /* Takes the slot for seq, or says why not. Never takes a BUSY slot (another writer is copying, or
  * died copying) and never replaces a newer record (this writer was lapped before it got here). */
-static FL_HOT int claim_slot(uint64_t *word, uint64_t seq)
+static FL_HOT int claim_slot(struct fl_ring *ring, uint64_t *word, uint64_t seq)
 {
-        uint64_t cur = __atomic_load_n(word, __ATOMIC_RELAXED);
+        /* The first access is the compare-and-swap itself, with the value a slot most likely holds
+         * (never written, or the record a lap ago): in a process that has not touched the slot's
+         * page yet (every fork child and new image, at its first records), a load first would
+         * fault the page in read-only and the swap would fault again to make it writable, ~1.5 us
+         * each. A wrong guess costs nothing more: the swap fails and hands back the real value. */
+        uint64_t cur = seq > ring->capacity ? seq - ring->capacity : 0;
 
         do {
                 if ((cur & FL_RING_BUSY) || cur >= seq)
@@ -122,11 +128,13 @@ FL_HOT uint64_t fl_ring_append(struct fl_ring *ring, const struct fl_record *rec
         /* The copy is taken first so that a writer interrupted by a signal handler that appends
          * too never has its source half-changed; it also lets the compiler use plain loads. */
         memcpy(payload, rec, sizeof(payload));
-        payload[1] = fl_ring_clock_now(ring);
-
+        /* The sequence number before the clock: the header's first access in a process is then
+         * a write, one page fault instead of a read fault and a write fault (the calibration the
+         * clock reads sits in the same page). */
         seq = __atomic_add_fetch(&hdr->head, 1, __ATOMIC_RELAXED);
+        payload[1] = fl_ring_clock_now(ring);
         word = (uint64_t *)&ring->slots[seq & ring->mask];
-        if (claim_slot(word, seq) < 0) {
+        if (claim_slot(ring, word, seq) < 0) {
                 __atomic_add_fetch(&hdr->dropped, 1, __ATOMIC_RELAXED);
                 return 0;
         }

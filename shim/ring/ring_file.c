@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -93,7 +94,7 @@ static int create_ring(struct fl_ring *ring, int fd, const char *path, uint32_t 
         fl_ring_close_fd(fd);
         fl_ring_header_init(map, capacity, 0);
         __atomic_store_n(&((struct fl_ring_header *)map)->magic, FL_RING_MAGIC, __ATOMIC_RELEASE);
-        fl_ring_bind(ring, map, capacity, len);
+        fl_ring_bind(ring, map, map, capacity, len);
         return 0;
 fail:;
         int err = errno;
@@ -151,27 +152,25 @@ static int open_existing(const char *path)
         return fl_ring_open_fd(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK, 0);
 }
 
-/* The common join, a complete ring, read through its own mapping: no pread of the header (the
- * mapping is made anyway, and the first append faults the header page in regardless). Anything
- * else (a creator still at work, a file that is not a ring) goes the careful way below. */
+/* The common join, a complete ring: its header (what the check and the clock's join read) by
+ * pread, not through the mapping. A read of the mapped header would fault its page in read-only,
+ * and the first append, a write, would fault it again (on ext4 the write fault runs
+ * page_mkwrite): 4.9 us for both, 2.9 us for the pread and the one write fault. Anything else (a
+ * creator still at work, a file that is not a ring) goes the careful way below. */
 static void *map_complete(int fd, const struct stat *st, struct fl_ring_header *hdr)
 {
+        size_t prefix = offsetof(struct fl_ring_header, tsc) + sizeof(hdr->tsc);
         char why[160];
         void *map;
 
         if (st->st_size < (off_t)FL_RING_HEADER_SIZE)
                 return NULL;
-        map = mmap(NULL, (size_t)st->st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-        if (map == MAP_FAILED)
+        memset(hdr, 0, sizeof(*hdr));
+        if (pread(fd, hdr, prefix, 0) != (ssize_t)prefix || hdr->magic != FL_RING_MAGIC ||
+            fl_ring_header_check(hdr, (uint64_t)st->st_size, why, sizeof(why)) != 0)
                 return NULL;
-        if (__atomic_load_n(&((struct fl_ring_header *)map)->magic, __ATOMIC_ACQUIRE) ==
-            FL_RING_MAGIC) {
-                memcpy(hdr, map, sizeof(*hdr));
-                if (fl_ring_header_check(hdr, (uint64_t)st->st_size, why, sizeof(why)) == 0)
-                        return map;
-        }
-        munmap(map, (size_t)st->st_size);
-        return NULL;
+        map = mmap(NULL, (size_t)st->st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        return map == MAP_FAILED ? NULL : map;
 }
 
 /* fd from open_existing (or -1 with its errno). */
@@ -206,7 +205,7 @@ static int join_ring(struct fl_ring *ring, int fd, const char *path, uid_t *owne
         map = map_complete(fd, &st, &hdr);
         if (map) {
                 fl_ring_close_fd(fd);
-                fl_ring_bind(ring, map, hdr.capacity, (size_t)hdr.size);
+                fl_ring_bind(ring, map, &hdr, hdr.capacity, (size_t)hdr.size);
                 return 0;
         }
         if (read_header(fd, &st, &hdr) < 0 ||
@@ -218,7 +217,7 @@ static int join_ring(struct fl_ring *ring, int fd, const char *path, uid_t *owne
         fl_ring_close_fd(fd);
         if (map == MAP_FAILED)
                 return refuse(path, "cannot map it: ", fl_errno_name(errno, num));
-        fl_ring_bind(ring, map, hdr.capacity, (size_t)hdr.size);
+        fl_ring_bind(ring, map, &hdr, hdr.capacity, (size_t)hdr.size);
         return 0;
 }
 

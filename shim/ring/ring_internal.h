@@ -51,7 +51,11 @@ static inline int fl_ring_open_fd(const char *path, int flags, unsigned mode)
 
 uint32_t fl_ring_capacity_normalise(uint32_t capacity);
 void fl_ring_header_init(struct fl_ring_header *hdr, uint32_t capacity, uint32_t flags);
-void fl_ring_bind(struct fl_ring *ring, void *map, uint32_t capacity, size_t map_len);
+/* seen: the header as this process read it, by pread when it joined (the mapping itself when it
+ * made the header): the clock's join reads it, so that the mapped header's first access stays the
+ * first append's write. */
+void fl_ring_bind(struct fl_ring *ring, void *map, const struct fl_ring_header *seen,
+                  uint32_t capacity, size_t map_len);
 /* Checks the fixed header fields against each other and against the real size of the bytes
  * behind them. 0, or -1 with a one-line reason in why (NUL-terminated, cut to len). */
 int fl_ring_header_check(const struct fl_ring_header *hdr, uint64_t real_size, char *why,

@@ -106,12 +106,15 @@ static void trace_both(struct starts *s)
         fl_remove_dir(dir);
 }
 
-Test(startup_calls, joining_the_ring_reads_no_header_and_copies_no_memory, .timeout = 30)
+/* One pread, of the ring's header: read through the mapping instead, its page would fault twice
+ * (read, then the first append's write), which costs more than the pread (tests/unit/
+ * test_ring_faults.c). */
+Test(startup_calls, joining_the_ring_reads_its_header_once_and_copies_no_memory, .timeout = 30)
 {
         struct starts s;
 
         trace_both(&s);
-        cr_expect_eq(s.forklock.n[SYS_pread64], s.bare.n[SYS_pread64],
+        cr_expect_eq(s.forklock.n[SYS_pread64], s.bare.n[SYS_pread64] + 1,
                      "pread64: %d under forklock, %d bare", s.forklock.n[SYS_pread64],
                      s.bare.n[SYS_pread64]);
         cr_expect_eq(s.forklock.n[SYS_process_vm_readv], 0, "process_vm_readv: %d",
