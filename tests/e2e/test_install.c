@@ -30,16 +30,20 @@ static void remove_tree(const char *dir)
 static void make_target(const char *target, struct fl_run *run)
 {
         const char *src = getenv("FL_SRC");
-        char destdir[PATH_MAX + 16], build[PATH_MAX + 16];
+        const char *san_name = getenv("FL_SAN");
+        char destdir[PATH_MAX + 16], build[PATH_MAX + 16], san[64];
 
         cr_assert(src, "FL_SRC must name the source tree");
         snprintf(destdir, sizeof(destdir), "DESTDIR=%s", root);
         snprintf(build, sizeof(build), "BUILD=%s", getenv("FL_BUILD"));
+        /* The build's own flags: an object this make rebuilt into a sanitizer build's directory
+         * with other flags would be linked into the library the other suites are testing. */
+        snprintf(san, sizeof(san), "SAN=%s", san_name ? san_name : "");
         /* Without make check's jobserver variables: their fds are closed in the child. */
         const char *argv[] = {
             "/usr/bin/env",  "-u", "MAKEFLAGS", "-u", "MFLAGS", "-u",    "MAKELEVEL",
             "/usr/bin/make", "-s", "-C",        src,  target,   destdir, "PREFIX=" PREFIX,
-            build,           NULL};
+            build,           san,  NULL};
         fl_run_program(run, argv, NULL, false, NULL, 120);
         cr_assert_eq(run->status, 0, "make %s failed (%d):\n%s\n%s", target, run->status, run->out,
                      run->err);
