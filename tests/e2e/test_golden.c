@@ -376,6 +376,42 @@ Test(golden, each_leak_once)
         cr_expect_eq(fl_count_lines(dump.out, "\"recorded_decision\":\"leak\""), 5, "%s", dump.out);
 }
 
+/* A fork child often execs and records its START before its parent writes the fork record (the
+ * parent was descheduled right after fork): the report must name the image an fd reached by that
+ * image's own START, also for the fds it reports after the late fork record, not by the parent's
+ * program the fork record says the child ran. Here sh (301) forks 302, which execs fdreport. */
+Test(golden, late_fork_record_keeps_the_childs_own_name)
+{
+        static struct fl_run audit;
+        char from[300];
+        const char *audit_argv[] = {fl_build_path("forklock-audit"), "-o", "/dev/stdout", from,
+                                    NULL};
+        struct fl_record *r;
+
+        cr_assert_eq(fl_ring_open_anonymous(&ring, 256), 0);
+        ring.hdr->base_realtime = BASE_REALTIME;
+        ring.hdr->base_monotonic = BASE_MONOTONIC;
+        ring.hdr->creator_pid = AUDIT_PID;
+        head = ts = 0;
+        cur = &ring;
+        start(300, AUDIT_PID, "/usr/bin/legacy", 0, 0);
+        r = add(FL_CALL_SOCKET, FL_DEC_PASSTHROUGH, 300, 3, 3);
+        r->family = AF_INET, r->type = SOCK_STREAM, r->ino = 3003;
+        created(FL_CALL_POPEN, 300, 301)->result = 0;
+        start(301, 300, "/bin/sh", 1, 1);
+        crossed(301, FL_AUDIT_CHILD, 300, 3, 0, FL_KIND_TCP, FL_STATE_LISTENING, 3003, "x");
+        start(302, 301, "/usr/bin/fdreport", 2, 2);
+        crossed(302, FL_AUDIT_CHILD, 301, 3, 0, FL_KIND_TCP, FL_STATE_LISTENING, 3003, "x");
+        created(FL_CALL_FORK, 301, 302);
+        crossed(302, FL_AUDIT_CHILD, 301, 4, 0, FL_KIND_TCP, FL_STATE_LISTENING, 3003, "x");
+        save_ring();
+        snprintf(from, sizeof(from), "--from=%s", ring_path);
+        fl_run_program(&audit, audit_argv, NULL, false, NULL, 30);
+        cr_expect_eq(fl_count_lines(audit.out, "reached /usr/bin/fdreport (pid 302)"), 2, "%s",
+                     audit.out);
+        cr_expect_eq(fl_count_lines(audit.out, "reached /bin/sh (pid 302)"), 0, "%s", audit.out);
+}
+
 /* An image that dropped privileges records into a drop ring beside the ring; its fork child
  * often starts (and records) before the parent's fork record: the child is still part of the
  * tree, and its leak is counted. The drop ring numbers its records from 1 too: a long text's

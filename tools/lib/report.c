@@ -307,6 +307,17 @@ static bool creates_fd(const struct fl_record *r)
                 r->call == FL_CALL_ACCEPT || r->call == FL_CALL_ACCEPT4);
 }
 
+/* Whether child already recorded an image of its own started from parent: a fork child that
+ * execs often records its START before the parent writes the fork record. */
+static bool started_by(struct report *rep, int32_t child, int32_t parent)
+{
+        size_t *at = child > 0 ? idmap_slot(&rep->programs, (uint64_t)child, 0) : NULL;
+        const struct fl_record *image = at ? &rep->records[*at] : NULL;
+
+        return image && image->call == FL_CALL_START && image->pid == child &&
+               image->child_pid == parent;
+}
+
 static void note_record(struct report *rep, size_t i)
 {
         const struct fl_record *r = &rep->records[i];
@@ -323,7 +334,7 @@ static void note_record(struct report *rep, size_t i)
                 /* A fork child runs its parent's program until it execs. */
                 size_t *parent = idmap_slot(&rep->programs, (uint64_t)r->pid, 0);
 
-                if (parent)
+                if (parent && !started_by(rep, r->result, r->pid))
                         *idmap_slot(&rep->programs, (uint64_t)r->result, 1) = *parent;
                 *idmap_slot(&rep->parents, (uint64_t)r->result, 1) = (size_t)r->pid;
         } else if (creates_fd(r)) {
