@@ -219,17 +219,22 @@ static void spawns(void)
 
 static void save_ring(void);
 
-static void make_ring(void)
+static void open_ring(void)
 {
-        char warning[] = "forklock: FORKLOCK_RING='10' is below 64; using 65536";
-        struct fl_record *r;
-
         cr_assert_eq(fl_ring_open_anonymous(&ring, 256), 0);
         ring.hdr->base_realtime = BASE_REALTIME;
         ring.hdr->base_monotonic = BASE_MONOTONIC;
         ring.hdr->creator_pid = AUDIT_PID;
         head = ts = 0;
         cur = &ring;
+}
+
+static void make_ring(void)
+{
+        char warning[] = "forklock: FORKLOCK_RING='10' is below 64; using 65536";
+        struct fl_record *r;
+
+        open_ring();
         r = add(FL_CALL_WARNING, FL_DEC_NONE, FCGIWRAP, 0, (int)strlen(warning));
         r->fd2 = 2;
         memcpy(r->text, warning, FL_RECORD_TEXT);
@@ -388,12 +393,7 @@ Test(golden, late_fork_record_keeps_the_childs_own_name)
                                     NULL};
         struct fl_record *r;
 
-        cr_assert_eq(fl_ring_open_anonymous(&ring, 256), 0);
-        ring.hdr->base_realtime = BASE_REALTIME;
-        ring.hdr->base_monotonic = BASE_MONOTONIC;
-        ring.hdr->creator_pid = AUDIT_PID;
-        head = ts = 0;
-        cur = &ring;
+        open_ring();
         start(300, AUDIT_PID, "/usr/bin/legacy", 0, 0);
         r = add(FL_CALL_SOCKET, FL_DEC_PASSTHROUGH, 300, 3, 3);
         r->family = AF_INET, r->type = SOCK_STREAM, r->ino = 3003;

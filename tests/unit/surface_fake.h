@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #include "fdtable.h"
@@ -269,6 +270,21 @@ static inline int value_of(int level, int name)
                     records[i].aux == name)
                         return records[i].type;
         return -1;
+}
+
+/* Go's TCP defaults set on fd, each recorded as a profile decision (tests include Criterion first).
+ */
+static inline void expect_go_tcp_defaults(int fd)
+{
+        cr_expect_eq(count_opt(FL_DEC_PROFILE, IPPROTO_TCP, TCP_NODELAY), 1);
+        cr_expect_eq(count_opt(FL_DEC_PROFILE, SOL_SOCKET, SO_KEEPALIVE), 1);
+        cr_expect_eq(value_of(IPPROTO_TCP, TCP_NODELAY), 1);
+        cr_expect_eq(value_of(SOL_SOCKET, SO_KEEPALIVE), 1);
+        cr_expect_eq(value_of(IPPROTO_TCP, TCP_KEEPIDLE), 15);
+        cr_expect_eq(value_of(IPPROTO_TCP, TCP_KEEPINTVL), 15);
+        cr_expect_eq(value_of(IPPROTO_TCP, TCP_KEEPCNT), 9);
+        cr_expect_eq(last_record()->fd, fd);
+        cr_expect_eq(fake.setsockopt_calls, 5);
 }
 
 #endif

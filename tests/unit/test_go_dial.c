@@ -40,19 +40,6 @@ static int after_socket(void)
         return nrecords;
 }
 
-static void expect_go_defaults(int fd)
-{
-        cr_expect_eq(count_opt(FL_DEC_PROFILE, IPPROTO_TCP, TCP_NODELAY), 1);
-        cr_expect_eq(count_opt(FL_DEC_PROFILE, SOL_SOCKET, SO_KEEPALIVE), 1);
-        cr_expect_eq(value_of(IPPROTO_TCP, TCP_NODELAY), 1);
-        cr_expect_eq(value_of(SOL_SOCKET, SO_KEEPALIVE), 1);
-        cr_expect_eq(value_of(IPPROTO_TCP, TCP_KEEPIDLE), 15);
-        cr_expect_eq(value_of(IPPROTO_TCP, TCP_KEEPINTVL), 15);
-        cr_expect_eq(value_of(IPPROTO_TCP, TCP_KEEPCNT), 9);
-        cr_expect_eq(last_record()->fd, fd);
-        cr_expect_eq(fake.setsockopt_calls, 5);
-}
-
 Test(go_dial, connected_tcp_gets_nodelay_and_keepalive)
 {
         int fd;
@@ -60,7 +47,7 @@ Test(go_dial, connected_tcp_gets_nodelay_and_keepalive)
         setup_mode(FL_MODE_ENFORCE, FL_PROFILE_GO);
         fd = tcp_socket(AF_INET);
         cr_expect_eq(dial(fd), 0);
-        expect_go_defaults(fd);
+        expect_go_tcp_defaults(fd);
 }
 
 Test(go_dial, in_progress_connect_gets_them_and_keeps_its_errno)
@@ -72,7 +59,7 @@ Test(go_dial, in_progress_connect_gets_them_and_keeps_its_errno)
         fake.connect_errno = EINPROGRESS;
         cr_expect_eq(dial(fd), -1);
         cr_expect_eq(errno, EINPROGRESS);
-        expect_go_defaults(fd);
+        expect_go_tcp_defaults(fd);
 }
 
 /* As Go's netFD.connect: EINTR and EALREADY also mean the connection is under way. */
@@ -85,7 +72,7 @@ Test(go_dial, interrupted_connect_is_under_way_too)
         fake.connect_errno = EINTR;
         cr_expect_eq(dial(fd), -1);
         cr_expect_eq(errno, EINTR);
-        expect_go_defaults(fd);
+        expect_go_tcp_defaults(fd);
         fake.connect_errno = EALREADY;
         cr_expect_eq(dial(fd), -1);
         cr_expect_eq(errno, EALREADY);

@@ -37,15 +37,7 @@ Test(go_tcp, accepted_connection_gets_nodelay_and_keepalive)
         listener = tcp_listener(AF_INET);
         conn = open_fake();
         accepted(listener, conn);
-        cr_expect_eq(count_opt(FL_DEC_PROFILE, IPPROTO_TCP, TCP_NODELAY), 1);
-        cr_expect_eq(count_opt(FL_DEC_PROFILE, SOL_SOCKET, SO_KEEPALIVE), 1);
-        cr_expect_eq(value_of(IPPROTO_TCP, TCP_NODELAY), 1);
-        cr_expect_eq(value_of(SOL_SOCKET, SO_KEEPALIVE), 1);
-        cr_expect_eq(value_of(IPPROTO_TCP, TCP_KEEPIDLE), 15);
-        cr_expect_eq(value_of(IPPROTO_TCP, TCP_KEEPINTVL), 15);
-        cr_expect_eq(value_of(IPPROTO_TCP, TCP_KEEPCNT), 9);
-        cr_expect_eq(last_record()->fd, conn);
-        cr_expect_eq(fake.setsockopt_calls, 5);
+        expect_go_tcp_defaults(conn);
 }
 
 Test(go_tcp, program_that_disabled_keepalive_on_the_listener_wins)
