@@ -140,6 +140,14 @@ $(BUILD)/libfl-%.a:
 	@rm -f $@
 	@ar rcs $@ $^
 
+# How the library is laid out in memory, for its start-up in every new image (issue 18): text and
+# read-only data in one mapping (ld.so maps 2 segments instead of 4, fewer page faults), and no
+# RELRO (one mprotect and one copy-on-write page less). Together -12 us of a /bin/true start (p10
+# of 2,000 interleaved spawns: 589 -> 576 us; the empty preload: 521). RELRO would protect the
+# GOT, but the real functions' pointers the library resolves at start are writable anyway. Before
+# LDFLAGS, so a distribution's hardening flags (dpkg-buildflags: -z relro) still win.
+LIBLAYOUT = -Wl,-z,noseparate-code -Wl,-z,norelro
+
 $(foreach l,$(SHIM_LAYERS),$(eval $(call layer_lib,$(l)): $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard shim/$(l)/*.c))))
 $(TOOLS_LIB): $(TOOLLIB_OBJ)
 
@@ -147,7 +155,7 @@ $(TOOLS_LIB): $(TOOLLIB_OBJ)
 # when it was linked from the objects.
 $(LIB): $(PRELOAD_OBJ) $(SHIM_LIBS) preload/libforklock.map
 	@echo "  LD      $@"
-	@$(CC) -shared $(SANFLAGS) $(LDFLAGS) -Wl,--version-script=preload/libforklock.map -Wl,-z,now \
+	@$(CC) -shared $(SANFLAGS) $(LIBLAYOUT) $(LDFLAGS) -Wl,--version-script=preload/libforklock.map -Wl,-z,now \
 	      -o $@ $(PRELOAD_OBJ) -Wl,--whole-archive $(SHIM_LIBS) -Wl,--no-whole-archive -ldl -lpthread
 
 $(BUILD)/obj-test/%.o: %.c
@@ -157,7 +165,7 @@ $(BUILD)/obj-test/%.o: %.c
 
 $(TESTLIB): $(TESTLIB_LINK_OBJ) preload/libforklock.map
 	@echo "  LD      $@"
-	@$(CC) -shared $(SANFLAGS) $(LDFLAGS) -Wl,--version-script=preload/libforklock.map -Wl,-z,now \
+	@$(CC) -shared $(SANFLAGS) $(LIBLAYOUT) $(LDFLAGS) -Wl,--version-script=preload/libforklock.map -Wl,-z,now \
 	      -o $@ $(TESTLIB_LINK_OBJ) -ldl -lpthread
 
 $(BUILD)/forklock-%: $(BUILD)/obj/tools/%.o $(TOOLS_LIB) $(SHIM_LIBS)
@@ -286,7 +294,7 @@ $(BUILD)/obj32-test/%.o: %.c
 $(BUILD)/i386/libforklock.so $(BUILD)/i386/libforklock-test.so: preload/libforklock.map
 	@mkdir -p $(dir $@)
 	@echo "  LD32    $@"
-	@$(CC) -m32 -shared $(LDFLAGS) -Wl,--version-script=preload/libforklock.map -Wl,-z,now \
+	@$(CC) -m32 -shared $(LIBLAYOUT) $(LDFLAGS) -Wl,--version-script=preload/libforklock.map -Wl,-z,now \
 	      -o $@ $(filter %.o,$^) -ldl -lpthread
 $(BUILD)/i386/libforklock.so: $(OBJ32)
 $(BUILD)/i386/libforklock-test.so: $(TESTOBJ32)
@@ -342,7 +350,7 @@ $(BUILD)/obj-musl/%.o: %.S preload/vfork.h
 $(LIBMUSL): $(OBJMUSL) preload/libforklock.map
 	@mkdir -p $(dir $@)
 	@echo "  LDMUSL  $@"
-	@musl-gcc -shared $(LDFLAGS) -Wl,--version-script=preload/libforklock.map -Wl,-z,now \
+	@musl-gcc -shared $(LIBLAYOUT) $(LDFLAGS) -Wl,--version-script=preload/libforklock.map -Wl,-z,now \
 	      -o $@ $(OBJMUSL) -lc
 
 $(BUILD)/$$LIB/libforklock.so: | $(LIBMUSL)
