@@ -10,6 +10,11 @@
 /* Nanoseconds on clock id (CLOCK_MONOTONIC, CLOCK_REALTIME), 0 on failure. */
 int64_t fl_clock_ns(clockid_t id);
 
+/* The same, always from the system call: ~0.1 us, against the two page faults (the vDSO's code
+ * page and its data page, ~2 us) that a process's first vDSO call costs. For a process that
+ * reads the clock a few times only: a new image checking the ring's calibration. */
+int64_t fl_clock_ns_syscall(clockid_t id);
+
 /* Whether this thread may read the TSC (x86: prctl PR_GET_TSC says PR_TSC_ENABLE; elsewhere 1).
  * A system call: for start-up and mapping, not for every record. */
 int fl_clock_tsc_readable(void);
