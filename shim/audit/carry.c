@@ -11,11 +11,16 @@
 #define ENVP_MAX   (1u << 24)
 #define PRELOAD    "LD_PRELOAD="
 
-static char text[SAVED_TEXT];
+/* The saved entries, then the saved LD_PRELOAD's entries again, each NUL-terminated, for
+ * access(). One buffer, filled from its start: a start-up that saves a few hundred bytes writes
+ * one page of it, not one page of each of two buffers. Common storage, like the fd table's: after
+ * the small variables, which then share the pages every start writes anyway. */
+extern char fl_carry_text[2 * SAVED_TEXT] __attribute__((visibility("hidden")));
+char fl_carry_text[2 * SAVED_TEXT] __attribute__((common));
+#define text fl_carry_text
 static char *saved[SAVED_MAX];
 static size_t nsaved;
-/* The saved LD_PRELOAD's entries, each NUL-terminated, for access(); and which saved[] it is. */
-static char preload_paths[SAVED_TEXT];
+static char *preload_paths;
 static size_t preload_len;
 static int preload_at = -1;
 
@@ -31,10 +36,12 @@ static bool is_separator(char c)
         return c == ' ' || c == ':';
 }
 
-static void save_preload_paths(const char *value)
+/* After the saved entries (which take at most half of the buffer), so that it always fits. */
+static void save_preload_paths(const char *value, size_t used)
 {
         size_t n = strlen(value);
 
+        preload_paths = text + used;
         memcpy(preload_paths, value, n + 1);
         for (size_t i = 0; i < n; i++)
                 if (is_separator(preload_paths[i]))
@@ -54,16 +61,16 @@ void fl_carry_save(char *const envp[])
         for (size_t i = 0; envp && envp[i] && n < SAVED_MAX; i++) {
                 size_t len = strlen(envp[i]) + 1;
 
-                if (!carried(envp[i]) || !strchr(envp[i], '=') || used + len > sizeof(text))
+                if (!carried(envp[i]) || !strchr(envp[i], '=') || used + len > SAVED_TEXT)
                         continue;
                 memcpy(text + used, envp[i], len);
-                if (strncmp(envp[i], PRELOAD, 11) == 0) {
+                if (strncmp(envp[i], PRELOAD, 11) == 0)
                         preload_at = (int)n;
-                        save_preload_paths(envp[i] + 11);
-                }
                 saved[n++] = text + used;
                 used += len;
         }
+        if (preload_at >= 0)
+                save_preload_paths(saved[preload_at] + 11, used);
         nsaved = n;
 }
 

@@ -104,11 +104,15 @@ static void audit_child_fd(int fd, void *ctx)
                               info.text);
 }
 
+/* Constructor only: one thread. Common storage (fdtable.c says why): written only when fds were
+ * inherited, it must not push the small variables every start writes onto another page. */
+extern struct fl_parent_view fl_audit_start_view __attribute__((visibility("hidden")));
+struct fl_parent_view fl_audit_start_view __attribute__((common));
+
 void fl_audit_start(struct fl_shim *shim, const struct fl_ring *ring, char *const envp[],
                     const char *program)
 {
-        static struct fl_parent_view view; /* constructor only: one thread */
-        struct child_scan scan = {.shim = shim, .view = &view};
+        struct child_scan scan = {.shim = shim, .view = &fl_audit_start_view};
         struct listed list = {0};
         int n, saved = errno;
 
@@ -122,7 +126,7 @@ void fl_audit_start(struct fl_shim *shim, const struct fl_ring *ring, char *cons
         emit_start(shim, program, scan.parent, n);
         if (n > 0) {
                 fl_inherit_from_envp(&scan.env, envp);
-                fl_parent_view_read(&view, ring, scan.self, scan.parent);
+                fl_parent_view_read(&fl_audit_start_view, ring, scan.self, scan.parent);
                 if (list.n <= LISTED_MAX)
                         for (int i = 0; i < list.n; i++)
                                 audit_child_fd(list.fds[i], &scan);

@@ -99,9 +99,14 @@ static enum fl_pass_reason said(const struct fl_parent_fd *fd)
         return fd->decision == FL_DEC_PASSED ? fd->reason : FL_PASS_NONE;
 }
 
+/* Constructor only: one thread. Common storage, after every object's small variables (fdtable.c
+ * says why). */
+extern struct fl_parent_view fl_parent_view_rest __attribute__((visibility("hidden")));
+struct fl_parent_view fl_parent_view_rest __attribute__((common));
+#define rest fl_parent_view_rest
+
 enum fl_pass_reason fl_parent_view_said(struct fl_parent_view *view, int fd, uint64_t ino)
 {
-        static struct fl_parent_view rest; /* constructor only: one thread */
         struct parent_query q = {.fd = fd, .ino = ino};
 
         for (int i = view->n - 1; i >= 0; i--)

@@ -7,10 +7,15 @@
  * another thread can never leave it held. */
 #define CLAIMING ((uintptr_t)1)
 
-static struct {
+struct spawn_action_slot {
         _Atomic uintptr_t owner;
         int fd, newfd;
-} slots[FL_SPAWN_ACTIONS_MAX];
+};
+/* Common storage, after every object's small variables (fdtable.c says why). */
+extern struct spawn_action_slot fl_spawn_action_slots[FL_SPAWN_ACTIONS_MAX]
+    __attribute__((visibility("hidden")));
+struct spawn_action_slot fl_spawn_action_slots[FL_SPAWN_ACTIONS_MAX] __attribute__((common));
+#define slots fl_spawn_action_slots
 
 void fl_spawn_actions_note_dup2(const posix_spawn_file_actions_t *actions, int fd, int newfd)
 {

@@ -10,10 +10,15 @@
 int fl_warn_fd = 2;
 
 static fl_warn_sink current_sink;
-static struct {
+struct queued_warning {
         char text[FL_WARN_MAX];
         size_t len;
-} queue[FL_WARN_QUEUE];
+};
+/* Common storage, after every object's small variables (fdtable.c says why): 4 KiB that most
+ * processes never write would otherwise sit between the pages their start-up writes. */
+extern struct queued_warning fl_warn_queue[FL_WARN_QUEUE] __attribute__((visibility("hidden")));
+struct queued_warning fl_warn_queue[FL_WARN_QUEUE] __attribute__((common));
+#define queue fl_warn_queue
 static unsigned queued;
 
 void fl_warn_to_fd(const char *text, size_t len)
