@@ -86,22 +86,19 @@ static int refuse(const char *path, const char *why, const char *detail)
  * not, the write reserves them. */
 static int fill_page_cache(int fd, size_t len)
 {
-        char zeros[4096];
-        struct iovec chunk[16];
+        enum { PAGE = 4096, PAGES_A_CALL = 16 };
+        char zeros[PAGE];
+        struct iovec chunk[PAGES_A_CALL];
 
         memset(zeros, 0, sizeof(zeros));
-        for (size_t i = 0; i < sizeof(chunk) / sizeof(chunk[0]); i++)
-                chunk[i] = (struct iovec){zeros, sizeof(zeros)};
+        for (int i = 0; i < PAGES_A_CALL; i++)
+                chunk[i] = (struct iovec){zeros, PAGE};
         for (size_t at = 0; at < len;) {
-                size_t want = len - at < sizeof(chunk) / sizeof(chunk[0]) * sizeof(zeros)
-                                  ? len - at
-                                  : sizeof(chunk) / sizeof(chunk[0]) * sizeof(zeros);
-                int count = (int)((want + sizeof(zeros) - 1) / sizeof(zeros));
-                ssize_t done;
+                size_t left = len - at;
+                int pages = left >= PAGES_A_CALL * PAGE ? PAGES_A_CALL : (int)(left / PAGE);
+                ssize_t done = pages > 0 ? pwritev(fd, chunk, pages, (off_t)at)
+                                         : pwrite(fd, zeros, left, (off_t)at);
 
-                chunk[count - 1].iov_len = want - (size_t)(count - 1) * sizeof(zeros);
-                done = pwritev(fd, chunk, count, (off_t)at);
-                chunk[count - 1].iov_len = sizeof(zeros);
                 if (done <= 0)
                         return -1;
                 at += (size_t)done;
