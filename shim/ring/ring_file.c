@@ -84,18 +84,21 @@ static int refuse(const char *path, const char *why, const char *detail)
  * process that writes a page first), the START record's two pages included: ~1 ms once, at
  * creation, for the default 8 MiB. The blocks are reserved already (fallocate); where they were
  * not, the write reserves them. */
+#define FILL_PAGE         4096
+#define FILL_PAGES_A_CALL 16
+
 static int fill_page_cache(int fd, size_t len)
 {
-        enum { PAGE = 4096, PAGES_A_CALL = 16 };
-        char zeros[PAGE];
-        struct iovec chunk[PAGES_A_CALL];
+        char zeros[FILL_PAGE];
+        struct iovec chunk[FILL_PAGES_A_CALL];
 
         memset(zeros, 0, sizeof(zeros));
-        for (int i = 0; i < PAGES_A_CALL; i++)
-                chunk[i] = (struct iovec){zeros, PAGE};
+        for (int i = 0; i < FILL_PAGES_A_CALL; i++)
+                chunk[i] = (struct iovec){zeros, FILL_PAGE};
         for (size_t at = 0; at < len;) {
                 size_t left = len - at;
-                int pages = left >= PAGES_A_CALL * PAGE ? PAGES_A_CALL : (int)(left / PAGE);
+                int pages = left >= (size_t)FILL_PAGES_A_CALL * FILL_PAGE ? FILL_PAGES_A_CALL
+                                                                          : (int)(left / FILL_PAGE);
                 ssize_t done = pages > 0 ? pwritev(fd, chunk, pages, (off_t)at)
                                          : pwrite(fd, zeros, left, (off_t)at);
 
