@@ -148,6 +148,22 @@ Test(early, socket_from_another_librarys_constructor_is_handled)
         cr_assert(strstr(run.err, "early: fd=3 cloexec=1 errno=1234"), "%s", run.err);
 }
 
+/* socket()'s kernel call is made by forklock itself only when the next socket is glibc's bare
+ * stub: an interposer listed after forklock is still called, with forklock's flags, and its
+ * answer comes back. */
+Test(transparency, an_interposer_after_forklock_still_gets_its_socket_called)
+{
+        const char *argv[] = {fl_build_path("fixtures/transparency"), NULL};
+        struct fl_run run;
+
+        fl_run_program(&run, argv, NULL, true, fl_build_path("fixtures/libsockhook.so"), 30);
+        cr_assert_eq(run.status, 0);
+        cr_expect(strstr(run.out, "socket(-1): -1 errno=EPERM"), "%s", run.out);
+        cr_expect(strstr(run.err, "sockhook: family=-1 cloexec=1"), "%s", run.err);
+        cr_expect(strstr(run.err, "sockhook: family=2 cloexec=1"), "%s", run.err);
+        cr_expect(strstr(run.out, "errno after successful socket: 4321"), "%s", run.out);
+}
+
 Test(transparency, bad_exec_pointers_come_back_as_efault)
 {
         const char *argv[] = {fl_build_path("fixtures/badexec"), NULL};
