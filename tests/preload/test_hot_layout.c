@@ -32,6 +32,7 @@ static const char *const hot_path[] = {
     "fl_ids_tid",
     "fl_go_created",
     "fl_stdfd_intent",
+    "sys_close",
 };
 #define HOT_PATH_COUNT (sizeof(hot_path) / sizeof(hot_path[0]))
 #define SPAN_LIMIT     (4 * 4096)
