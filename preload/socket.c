@@ -19,18 +19,14 @@ static __attribute__((noinline)) int through_libc(struct fl_shim *shim, int fami
         return fd;
 }
 
-/* The kernel refused: as glibc's stub, errno and -1; a refusal of SOCK_CLOEXEC goes on to the
- * fallback with the caller's errno kept unless that fails too. */
-static __attribute__((noinline, cold)) int failed(struct fl_shim *shim, int family, int type,
-                                                  int protocol, int wanted, int err)
+/* The kernel refused SOCK_CLOEXEC itself (an old kernel): the fallback, with the caller's errno
+ * kept unless that fails too. */
+static __attribute__((noinline, cold)) int refused(struct fl_shim *shim, int family, int type,
+                                                   int protocol, int wanted, int err)
 {
-        int saved, fd;
+        int saved = errno;
+        int fd;
 
-        if (!fl_socket_refusal(err)) {
-                errno = err;
-                return -1;
-        }
-        saved = errno;
         errno = err;
         fd = fl_socket_made(shim, family, type, protocol, wanted, -1);
         fl_keep_errno_unless_failed(fd, saved);
@@ -49,8 +45,12 @@ FL_EXPORT FL_HOT int socket(int family, int type, int protocol)
         if (!FL_KERNEL_SOCKET || wanted < 0 || !fl_real_socket_is_stub())
                 return through_libc(shim, family, type, protocol);
         fd = fl_kernel_socket(family, wanted, protocol);
-        if (__builtin_expect(fd < 0, 0))
-                return failed(shim, family, type, protocol, wanted, (int)-fd);
+        if (__builtin_expect(fd < 0, 0)) {
+                if (fl_socket_refusal((int)-fd))
+                        return refused(shim, family, type, protocol, wanted, (int)-fd);
+                errno = (int)-fd; /* the kernel's own verdict, as glibc's stub gives it */
+                return -1;
+        }
         return fl_socket_made(shim, family, type, protocol, wanted, (int)fd);
 }
 
