@@ -7,14 +7,27 @@
 #include "real.h"
 #include "sockets.h"
 
+/* glibc's stub, made here: the fd, or -1 with errno. */
+static inline int as_the_stub(long fd)
+{
+        if (fd >= 0)
+                return (int)fd;
+        errno = (int)-fd;
+        return -1;
+}
+
 /* Every case but the common one: another mode, a remembered refusal, unknown type bits, a socket
- * that is not glibc's stub. */
+ * that is not glibc's stub. Mode off (a program FORKLOCK_ONLY_CMDS or SKIP_CMDS left out) is the
+ * bare call, made here when the stub allows. */
 static __attribute__((noinline)) int through_libc(struct fl_shim *shim, int family, int type,
                                                   int protocol)
 {
-        int saved = errno;
-        int fd = fl_socket(shim, family, type, protocol);
+        int saved, fd;
 
+        if (FL_KERNEL_SOCKET && shim->config.mode == FL_MODE_OFF && fl_real_socket_is_stub())
+                return as_the_stub(fl_kernel_socket(family, type, protocol));
+        saved = errno;
+        fd = fl_socket(shim, family, type, protocol);
         fl_keep_errno_unless_failed(fd, saved);
         return fd;
 }
@@ -48,8 +61,7 @@ FL_EXPORT FL_HOT int socket(int family, int type, int protocol)
         if (__builtin_expect(fd < 0, 0)) {
                 if (fl_socket_refusal((int)-fd))
                         return refused(shim, family, type, protocol, wanted, (int)-fd);
-                errno = (int)-fd; /* the kernel's own verdict, as glibc's stub gives it */
-                return -1;
+                return as_the_stub(fd); /* the kernel's own verdict */
         }
         return fl_socket_made(shim, family, type, protocol, wanted, (int)fd);
 }
