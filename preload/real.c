@@ -1,5 +1,7 @@
 #include "real.h"
+#include "hot.h"
 #include "next_symbols.h"
+#include "syscall_stub.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -46,6 +48,21 @@ static void prefill(void *_Atomic *slot, const char *name, const struct fl_next_
                 atomic_store_explicit(slot, function, memory_order_release);
 }
 
+_Atomic bool fl_real_socket_stub;
+
+#if defined(__x86_64__)
+/* The socket the walk found is the one the C library (the last object) defines, it is the pointer
+ * the wrapper would call, and its code is the bare system call. */
+static bool socket_is_libcs_stub(const struct fl_next_objects *next)
+{
+        struct fl_next_objects libc = {.n = 1, .objects = {next->objects[next->n - 1]}};
+        void *used = atomic_load_explicit(&real_socket, memory_order_acquire);
+
+        return used && used == fl_next_symbol(next, "socket") &&
+               used == fl_next_symbol(&libc, "socket") && fl_is_bare_syscall(used, SYS_socket);
+}
+#endif
+
 void fl_real_resolve_all(void)
 {
         const struct fl_next_objects *found = NULL;
@@ -63,6 +80,10 @@ void fl_real_resolve_all(void)
         (void)fl_real_##name();
         FL_REAL_FUNCTIONS(FL_RESOLVE)
 #undef FL_RESOLVE
+#if defined(__x86_64__)
+        if (found && found->n > 0 && socket_is_libcs_stub(found))
+                atomic_store_explicit(&fl_real_socket_stub, true, memory_order_relaxed);
+#endif
 }
 
 static int missing(void)
@@ -113,6 +134,10 @@ static int missing(void)
         X(posix_openpt, posix_openpt, int, (int flags), (flags))                                   \
         X(mkostemps, mkostemps, int, (char *template, int suffix_len, int flags),                  \
           (template, suffix_len, flags))
+
+/* close's runs between socket()'s and close()'s system calls: beside the rest of that path
+ * (hot.h). */
+static FL_HOT int sys_close(int fd);
 
 #define FL_DEFINE_THUNK(field, next, ret, params, args)                                            \
         static ret sys_##field params                                                              \

@@ -6,6 +6,8 @@
 #define FL_REAL_H
 
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -96,6 +98,18 @@ FL_REAL_FUNCTIONS(FL_DECLARE_REAL)
 #undef FL_DECLARE_REAL
 
 void fl_real_resolve_all(void);
+
+/* Set by fl_real_resolve_all when socket's next definition, as the one walk found it in the C
+ * library itself (no interposer between forklock and libc, no audit module), is glibc's bare
+ * x86_64 stub (syscall_stub.h): the wrapper may then make the kernel call itself. False
+ * everywhere else: i386, aarch64, musl, before the constructor, and whenever the walk could not
+ * answer. */
+extern _Atomic bool fl_real_socket_stub __attribute__((visibility("hidden")));
+
+static inline bool fl_real_socket_is_stub(void)
+{
+        return atomic_load_explicit(&fl_real_socket_stub, memory_order_relaxed);
+}
 
 /* The shim's syscall table, over the real functions. */
 extern const struct fl_sys fl_real_sys;

@@ -25,6 +25,16 @@ extern struct entry fl_fdtable_entries[FL_FDTABLE_SIZE] __attribute__((visibilit
 struct entry fl_fdtable_entries[FL_FDTABLE_SIZE] __attribute__((common));
 #define table fl_fdtable_entries
 
+/* The word holding the flags byte: readers test FL_FD_VALID there alone, so that close() reads and
+ * writes that one word, and does not write (dirtying a cache line) for the many fds that were
+ * never tracked. */
+#define FLAGS_WORD  (offsetof(struct fl_fd_info, flags) / sizeof(uint64_t))
+#define FLAGS_SHIFT (8 * (offsetof(struct fl_fd_info, flags) % sizeof(uint64_t)))
+_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "FLAGS_SHIFT assumes little-endian");
+
+/* An entry read as the words it is stored in. */
+typedef uint64_t info_word __attribute__((may_alias));
+
 static struct entry *entry_of(int fd)
 {
         if (fd < 0 || fd >= FL_FDTABLE_SIZE)
@@ -102,13 +112,20 @@ bool fl_fdtable_get(int fd, struct fl_fd_info *info)
 FL_HOT void fl_fdtable_set(int fd, const struct fl_fd_info *info)
 {
         struct entry *e = entry_of(fd);
-        struct fl_fd_info copy = *info;
+        const info_word *words = (const info_word *)info;
         uint32_t v;
 
         if (!e || (v = claim(e)) == 1)
                 return;
-        copy.flags |= FL_FD_VALID;
-        store_words(e, &copy);
+                /* VALID is added to the word, not to a copy's flags byte: a byte store reloaded as
+                 * part of a word is one the processor cannot forward, and the load waits for the
+                 * cache. */
+#pragma GCC unroll 8
+        for (size_t i = 0; i < WORDS; i++)
+                atomic_store_explicit(
+                    &e->words[i],
+                    words[i] | (i == FLAGS_WORD ? (uint64_t)FL_FD_VALID << FLAGS_SHIFT : 0),
+                    memory_order_release);
         publish(e, v);
 }
 
@@ -131,13 +148,6 @@ bool fl_fdtable_update(int fd, void (*fn)(struct fl_fd_info *info, const void *a
         publish(e, v);
         return true;
 }
-
-/* Only the flags word matters to readers: an entry without FL_FD_VALID is empty whatever the other
- * words hold. So close() reads and writes that one word, and does not write (dirtying a cache
- * line) for the many fds that were never tracked. */
-#define FLAGS_WORD  (offsetof(struct fl_fd_info, flags) / sizeof(uint64_t))
-#define FLAGS_SHIFT (8 * (offsetof(struct fl_fd_info, flags) % sizeof(uint64_t)))
-_Static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "FLAGS_SHIFT assumes little-endian");
 
 static bool entry_valid(struct entry *e)
 {

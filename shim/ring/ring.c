@@ -119,20 +119,22 @@ static FL_HOT int claim_slot(struct fl_ring *ring, uint64_t *word, uint64_t seq)
         return 0;
 }
 
+/* The record read as the words it is copied in. */
+typedef uint64_t record_word __attribute__((may_alias));
+
 FL_HOT uint64_t fl_ring_append(struct fl_ring *ring, const struct fl_record *rec)
 {
         struct fl_ring_header *hdr = ring->hdr;
-        uint64_t payload[WORDS], *word, seq;
+        const record_word *payload = (const record_word *)rec;
+        uint64_t *word, seq, ts;
+
         if (!hdr)
                 return 0;
-        /* The copy is taken first so that a writer interrupted by a signal handler that appends
-         * too never has its source half-changed; it also lets the compiler use plain loads. */
-        memcpy(payload, rec, sizeof(payload));
         /* The sequence number before the clock: the header's first access in a process is then
          * a write, one page fault instead of a read fault and a write fault (the calibration the
          * clock reads sits in the same page). */
         seq = __atomic_add_fetch(&hdr->head, 1, __ATOMIC_RELAXED);
-        payload[1] = fl_ring_clock_now(ring);
+        ts = fl_ring_clock_now(ring);
         word = (uint64_t *)&ring->slots[seq & ring->mask];
         if (claim_slot(ring, word, seq) < 0) {
                 __atomic_add_fetch(&hdr->dropped, 1, __ATOMIC_RELAXED);
@@ -141,9 +143,11 @@ FL_HOT uint64_t fl_ring_append(struct fl_ring *ring, const struct fl_record *rec
         /* Orders the BUSY mark before the payload stores, pairing with the reader's acquire fence:
          * a reader that saw any new payload byte then sees the slot word changed. */
         FL_RING_FENCE(__ATOMIC_RELEASE);
-        /* Unrolled: one load and one store per word instead of a loop of five instructions. */
+        /* Straight from the caller's record (its own, on its stack: a signal handler appending
+         * meanwhile fills another), one load and one store per word. */
+        __atomic_store_n(&word[1], ts, FL_RING_PAYLOAD_STORE);
 #pragma GCC unroll 16
-        for (size_t i = 1; i < WORDS; i++)
+        for (size_t i = 2; i < WORDS; i++)
                 __atomic_store_n(&word[i], payload[i], FL_RING_PAYLOAD_STORE);
         __atomic_store_n(word, seq, __ATOMIC_RELEASE);
         /* The next record (most likely this writer's, microseconds of kernel work later) lands

@@ -3,7 +3,11 @@
  * drift of a shared machine hits both alike. Median over rounds; robust at load 5 where
  * scripts/bench's process-level figures move by 10 %.
  *   LD_PRELOAD=build/libforklock.so build/bench/paired socket_fail|socket_close [ROUNDS BATCH]
- * The wrapped batch runs second in each round: an empty preload reads about -2 ns. */
+ * The wrapped batch runs second in each round: an empty preload reads about -2 ns.
+ * The ring's pages are part of what a record costs: with the default 65536-record ring every
+ * record of a fresh file's first lap lands in pages this process never wrote, and each page's
+ * first write is a page fault (~3 us on the bench VM, once per 32 records: ~90 ns per
+ * socket()+close()). FORKLOCK_RING=64 keeps the ring in two pages and shows the steady state. */
 #include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -126,16 +126,19 @@ Test(storm, signal_handlers_that_create_sockets_and_fork_do_not_deadlock, .timeo
 Test(transparency, kernel_errors_and_errno_come_back_unchanged)
 {
         const char *argv[] = {fl_build_path("fixtures/transparency"), NULL};
-        struct fl_run bare, enforced, fallback;
+        struct fl_run bare, enforced, fallback, off;
         const char *simulate[] = {"FORKLOCK_SIMULATE=einval", NULL};
+        const char *mode_off[] = {"FORKLOCK_MODE=off", NULL};
 
         fl_run_program(&bare, argv, NULL, false, NULL, 30);
         fl_run_program(&enforced, argv, NULL, true, NULL, 30);
         fl_run_program(&fallback, argv, simulate, true, NULL, 30);
+        fl_run_program(&off, argv, mode_off, true, NULL, 30);
         cr_assert_eq(bare.status, 0);
         cr_assert(strstr(bare.out, "errno after successful socket: 4321"));
         cr_assert_str_eq(enforced.out, bare.out);
         cr_assert_str_eq(fallback.out, bare.out);
+        cr_assert_str_eq(off.out, bare.out);
 }
 
 Test(early, socket_from_another_librarys_constructor_is_handled)
@@ -146,6 +149,22 @@ Test(early, socket_from_another_librarys_constructor_is_handled)
         fl_run_program(&run, argv, NULL, true, fl_build_path("fixtures/libearly.so"), 30);
         cr_assert_eq(run.status, 0);
         cr_assert(strstr(run.err, "early: fd=3 cloexec=1 errno=1234"), "%s", run.err);
+}
+
+/* socket()'s kernel call is made by forklock itself only when the next socket is glibc's bare
+ * stub: an interposer listed after forklock is still called, with forklock's flags, and its
+ * answer comes back. */
+Test(transparency, an_interposer_after_forklock_still_gets_its_socket_called)
+{
+        const char *argv[] = {fl_build_path("fixtures/transparency"), NULL};
+        struct fl_run run;
+
+        fl_run_program(&run, argv, NULL, true, fl_build_path("fixtures/libsockhook.so"), 30);
+        cr_assert_eq(run.status, 0);
+        cr_expect(strstr(run.out, "socket(-1): -1 errno=EPERM"), "%s", run.out);
+        cr_expect(strstr(run.err, "sockhook: family=-1 cloexec=1"), "%s", run.err);
+        cr_expect(strstr(run.err, "sockhook: family=2 cloexec=1"), "%s", run.err);
+        cr_expect(strstr(run.out, "errno after successful socket: 4321"), "%s", run.out);
 }
 
 Test(transparency, bad_exec_pointers_come_back_as_efault)

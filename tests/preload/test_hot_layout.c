@@ -13,25 +13,13 @@
 
 #include "fltest.h"
 
-/* What runs after socket()'s system call returns and before close()'s: the wrappers, the
- * record's fill and decision, the ring append, the fd table's note and clear, the ids. */
+/* What runs after socket()'s system call returns and before close()'s, in the common case
+ * (enforce, cloexec profile, an fd above 2): the wrappers, the record's fill and decision, the ring
+ * append, the fd table's note and clear, the ids, close's way to glibc. */
 static const char *const hot_path[] = {
-    "socket",
-    "close",
-    "fl_process",
-    "fl_socket_made",
-    "fl_create_finish",
-    "fl_shim_decide",
-    "fl_recorder_emit",
-    "fl_ring_append",
-    "fl_fdcall_created",
-    "fl_fdtable_set",
-    "fl_fdtable_clear",
-    "fl_close",
-    "fl_ids_pid",
-    "fl_ids_tid",
-    "fl_go_created",
-    "fl_stdfd_intent",
+    "socket",           "close",          "fl_process",     "fl_socket_made",   "fl_shim_decide",
+    "fl_recorder_emit", "fl_ring_append", "fl_fdtable_set", "fl_fdtable_clear", "fl_close",
+    "fl_ids_pid",       "fl_ids_tid",     "sys_close",
 };
 #define HOT_PATH_COUNT (sizeof(hot_path) / sizeof(hot_path[0]))
 #define SPAN_LIMIT     (4 * 4096)

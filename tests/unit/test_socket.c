@@ -4,6 +4,7 @@
 #include <fcntl.h>
 
 #include "fakesys.h"
+#include "fdtable.h"
 #include "shim.h"
 #include "sockets.h"
 
@@ -43,6 +44,40 @@ Test(socket, atomic_success_passes_sock_cloexec_to_the_kernel)
         cr_assert_eq(last.result, fd);
         cr_assert_eq(last.flags_asked, 0);
         cr_assert_eq(last.flags_applied, SOCK_CLOEXEC);
+}
+
+/* fl_socket_made writes the common case (atomic, above fd 2, cloexec profile) out by hand: its
+ * record and fdtable entry are the general algorithm's, byte for byte, and errno is untouched. */
+Test(socket, the_common_case_records_what_the_general_path_records)
+{
+        static const struct {
+                int family, type, protocol;
+        } cases[] = {
+            {AF_INET, SOCK_STREAM, 0},
+            {AF_INET6, SOCK_DGRAM | SOCK_NONBLOCK, 17},
+            {AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0},
+            {AF_INET, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, 1},
+        };
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                struct fl_record general, common;
+                struct fl_fd_info general_fd, common_fd;
+                int a = fl_socket_general(&shim, cases[i].family, cases[i].type, cases[i].protocol);
+                int b;
+
+                general = last;
+                cr_assert(fl_fdtable_get(a, &general_fd));
+                errno = 4321;
+                b = fl_socket(&shim, cases[i].family, cases[i].type, cases[i].protocol);
+                cr_assert_eq(errno, 4321);
+                common = last;
+                cr_assert(fl_fdtable_get(b, &common_fd));
+                cr_assert_gt(b, 2);
+                general.fd = general.result = b;
+                cr_expect_arr_eq(&common, &general, sizeof(general), "case %zu: the record", i);
+                cr_expect_arr_eq(&common_fd, &general_fd, sizeof(general_fd),
+                                 "case %zu: the fdtable entry", i);
+        }
 }
 
 Test(socket, go_profile_adds_sock_nonblock)
