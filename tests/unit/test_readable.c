@@ -1,5 +1,6 @@
 /* fl_vector_readable over real memory: readable, not merely mapped, with the kernel's answer taken
- * through process_vm_readv or, where seccomp refuses that, through a pipe. */
+ * through rt_sigprocmask's copy of its set or, where seccomp refuses that, through process_vm_readv
+ * or a pipe. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
@@ -144,11 +145,20 @@ static int with_refused(const int *nrs, int n, bool can_tell)
         return WEXITSTATUS(status);
 }
 
-Test(readable, through_a_pipe_where_seccomp_refuses_process_vm_readv)
+Test(readable, through_process_vm_readv_where_seccomp_refuses_rt_sigprocmask)
 {
-        const int nrs[] = {SYS_process_vm_readv};
+        const int nrs[] = {SYS_rt_sigprocmask};
 
         int wrong = with_refused(nrs, 1, true);
+
+        cr_assert_eq(wrong, 0, "check %d went wrong", wrong);
+}
+
+Test(readable, through_a_pipe_where_seccomp_refuses_process_vm_readv)
+{
+        const int nrs[] = {SYS_rt_sigprocmask, SYS_process_vm_readv};
+
+        int wrong = with_refused(nrs, 2, true);
 
         cr_assert_eq(wrong, 0, "check %d went wrong", wrong);
 }
@@ -156,9 +166,9 @@ Test(readable, through_a_pipe_where_seccomp_refuses_process_vm_readv)
 /* No way to ask the kernel: nothing is called readable, and nothing crashes. */
 Test(readable, unknown_is_unreadable_when_every_way_is_refused)
 {
-        const int nrs[] = {SYS_process_vm_readv, SYS_pipe2};
+        const int nrs[] = {SYS_rt_sigprocmask, SYS_process_vm_readv, SYS_pipe2};
 
-        int wrong = with_refused(nrs, 2, false);
+        int wrong = with_refused(nrs, 3, false);
 
         cr_assert_eq(wrong, 0, "check %d went wrong", wrong);
 }
