@@ -30,6 +30,19 @@ struct probe {
         int pipe[2]; /* a fork the library did not see may have left stale; -1 until needed */
 };
 
+/* x86's page is 4 KiB on every kernel: a constant spares the fork child a libc page it would
+ * otherwise fault in only for getauxval. */
+static uintptr_t page_size(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+        return 4096;
+#else
+        uintptr_t page = getauxval(AT_PAGESZ);
+
+        return page ? page : 4096;
+#endif
+}
+
 static bool known(const struct probe *p, uintptr_t page)
 {
         for (unsigned i = 0; i < SPANS; i++)
@@ -144,16 +157,19 @@ static bool readable(struct probe *p, const void *addr)
         return true;
 }
 
-static bool string_readable(struct probe *p, const char *text)
+/* Up to the NUL or max bytes, whichever comes first. */
+static bool string_readable(struct probe *p, const char *text, size_t max)
 {
         for (;;) {
                 const char *page_end = (const char *)(((uintptr_t)text | (p->page - 1)) + 1);
+                size_t span = (size_t)(page_end - text) < max ? (size_t)(page_end - text) : max;
 
                 if (!readable(p, text))
                         return false;
-                if (memchr(text, '\0', (size_t)(page_end - text)))
+                if (span == max || memchr(text, '\0', span))
                         return true;
                 text = page_end;
+                max -= span;
         }
 }
 
@@ -164,31 +180,57 @@ static bool entries_readable(struct probe *p, char *const vector[])
                         return false;
                 if (!vector[i])
                         return true;
-                if (!string_readable(p, vector[i]))
+                if (!string_readable(p, vector[i], SIZE_MAX))
                         return false;
         }
         return false;
 }
 
+static void probe_start(struct probe *p)
+{
+        *p = (struct probe){.pipe = {-1, -1}};
+        p->page = page_size();
+}
+
+/* The pipe, if one was needed, is the library's only fd: gone before the program runs on. */
+static void probe_end(const struct probe *p)
+{
+        if (p->pipe[0] >= 0) {
+                syscall(SYS_close, p->pipe[0]);
+                syscall(SYS_close, p->pipe[1]);
+        }
+}
+
 bool fl_vector_readable(char *const vector[])
 {
-        struct probe p = {.pipe = {-1, -1}};
+        struct probe p;
         int saved;
         bool ok;
 
         if (!vector)
                 return true;
         saved = errno;
-        p.page = getauxval(AT_PAGESZ);
-        if (p.page == 0)
-                p.page = 4096;
+        probe_start(&p);
         ok = entries_readable(&p, vector);
-        /* The pipe, if one was needed, is the library's only fd: gone before the program runs on.
-         */
-        if (p.pipe[0] >= 0) {
-                syscall(SYS_close, p.pipe[0]);
-                syscall(SYS_close, p.pipe[1]);
-        }
+        probe_end(&p);
+        errno = saved;
+        return ok;
+}
+
+bool fl_string_readable(const char *text, size_t max)
+{
+        struct probe p;
+        int saved;
+        bool ok;
+
+        if (!text)
+                return false;
+        if (max == 0)
+                return true;
+        saved = errno;
+        probe_start(&p);
+        ok = string_readable(&p, text, max);
+        probe_end(&p);
         errno = saved;
         return ok;
 }
