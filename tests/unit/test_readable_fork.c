@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "readable.h"
+#include "safecopy.h"
 
 #define PM_EXCLUSIVE (1ULL << 56) /* /proc/PID/pagemap: page mapped by this process only */
 
@@ -30,17 +31,33 @@ static int exclusive(const void *addr)
         return (entry & PM_EXCLUSIVE) != 0;
 }
 
+static bool vector_readable(void *vector)
+{
+        return fl_vector_readable(vector);
+}
+
+/* The argv label and the exec record's program are copied with fl_safe_copy_string. */
+static bool string_copied(void *vector)
+{
+        char copy[64];
+        const char *text = ((char **)vector)[0];
+
+        return fl_safe_copy_string(copy, sizeof(copy), text) == strlen(text) &&
+               strcmp(copy, text) == 0;
+}
+
 /* Exit codes: 0 still shared, 1 copied by the probe, 2 not readable, 3 pagemap cannot tell. */
-static int probe_in_child(char **vector)
+static int probe_in_child(char **vector, bool (*read)(void *))
 {
         if (exclusive(vector) != 0)
                 return 3;
-        if (!fl_vector_readable(vector))
+        if (!read(vector))
                 return 2;
         return exclusive(vector) == 0 ? 0 : 1;
 }
 
-Test(readable_fork, probing_does_not_copy_shared_pages)
+/* The exit code of read run in a fork child on a page shared with this process. */
+static int in_fork_child(bool (*read)(void *))
 {
         long page = sysconf(_SC_PAGESIZE);
         char **vector =
@@ -56,12 +73,24 @@ Test(readable_fork, probing_does_not_copy_shared_pages)
         pid = fork();
         cr_assert(pid >= 0);
         if (pid == 0)
-                _exit(probe_in_child(vector));
+                _exit(probe_in_child(vector, read));
         cr_assert_eq(waitpid(pid, &status, 0), pid);
+        munmap(vector, (size_t)page);
         cr_assert(WIFEXITED(status));
         if (WEXITSTATUS(status) == 3)
                 cr_skip_test("pagemap does not show whether the page is shared");
-        cr_assert_neq(WEXITSTATUS(status), 2, "a readable vector was called unreadable");
-        cr_assert_eq(WEXITSTATUS(status), 0,
+        cr_assert_neq(WEXITSTATUS(status), 2, "readable memory was called unreadable");
+        return WEXITSTATUS(status);
+}
+
+Test(readable_fork, probing_does_not_copy_shared_pages)
+{
+        cr_assert_eq(in_fork_child(vector_readable), 0,
                      "the probe gave the child its own copy of the parent's page");
+}
+
+Test(readable_fork, copying_a_string_does_not_copy_its_page)
+{
+        cr_assert_eq(in_fork_child(string_copied), 0,
+                     "the copy gave the child its own copy of the parent's page");
 }
