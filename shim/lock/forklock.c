@@ -106,6 +106,8 @@ static bool writer_may_enter(void)
                (state.writers == 0 || state.readers_waiting == 0);
 }
 
+#ifdef __SANITIZE_THREAD__
+/* ThreadSanitizer follows the mask through libc's calls, to hold signals back while it must. */
 static void block_all_signals(sigset_t *saved)
 {
         sigset_t all;
@@ -118,6 +120,27 @@ static void restore_signals(const sigset_t *saved)
 {
         pthread_sigmask(SIG_SETMASK, saved, NULL);
 }
+#else
+/* The kernel's call, not libc's: a fork child runs these before exec, and libc's sigfillset and
+ * pthread_sigmask sit on text pages that nothing else runs there, each a page fault in every fork
+ * child. libc's rule is kept: its own signals (glibc's SIGCANCEL 32 and SIGSETXID 33, musl's
+ * timer and cancel signals 32 and 33) are never blocked, or a thread could hang in cancellation
+ * or setuid. The kernel reads and writes only its own 8-byte set at the front of a sigset_t. */
+#define KERNEL_SET_BYTES 8
+#define LIBC_SIGNALS     ((1ULL << (32 - 1)) | (1ULL << (33 - 1)))
+
+static void block_all_signals(sigset_t *saved)
+{
+        static const unsigned long long all = ~LIBC_SIGNALS;
+
+        syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, saved, KERNEL_SET_BYTES);
+}
+
+static void restore_signals(const sigset_t *saved)
+{
+        syscall(SYS_rt_sigprocmask, SIG_SETMASK, saved, NULL, KERNEL_SET_BYTES);
+}
+#endif
 
 static bool lock_is_nested_or_off(struct fl_lock_token *token)
 {
