@@ -3,10 +3,13 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "errno_keep.h"
 
 /* Who is inside and who waits; changed only under guard, with every signal blocked. */
 struct lock_state {
@@ -25,6 +28,10 @@ static _Atomic uint32_t changes;
 
 static __thread unsigned read_depth;
 static __thread unsigned write_depth;
+/* The thread holding the write side across fork() (its atfork handlers), 0 when none: kept
+ * beside the lock's state, which the parent writes after fork anyway, not in the thread-local
+ * depth, whose page the parent would otherwise copy on every fork. */
+static _Atomic pthread_t fork_holder;
 
 #ifdef FL_TEST_BUILD
 static atomic_bool disabled;
@@ -142,11 +149,23 @@ static void restore_signals(const sigset_t *saved)
 }
 #endif
 
+static bool forking_here(void)
+{
+        pthread_t holder = atomic_load_explicit(&fork_holder, memory_order_relaxed);
+
+        return holder != 0 && pthread_equal(holder, pthread_self());
+}
+
+static bool writing_here(void)
+{
+        return write_depth > 0 || forking_here();
+}
+
 static bool lock_is_nested_or_off(struct fl_lock_token *token)
 {
         token->acquired = false;
         token->mask_given_back = false;
-        return lock_disabled() || write_depth > 0 || read_depth > 0;
+        return lock_disabled() || writing_here() || read_depth > 0;
 }
 
 static void enter_as_reader(void)
@@ -229,13 +248,60 @@ void fl_forklock_write_lock(struct fl_lock_token *token)
 
         token->acquired = false;
         token->mask_given_back = false;
-        if (lock_disabled() || write_depth > 0)
+        if (lock_disabled() || writing_here())
                 return;
         block_all_signals(&token->saved_mask);
         enter_as_writer();
         write_depth = 1;
         token->acquired = true;
         errno = saved;
+}
+
+/* The token is thread-local: each field is written only when it changes, so that in a program
+ * that forks again and again with the same mask, the parent writes no thread-local page at all. */
+static void keep_mask(struct fl_lock_token *token, const sigset_t *mask)
+{
+        const unsigned long *now = (const void *)mask;
+        unsigned long *kept = (void *)&token->saved_mask;
+
+        for (size_t i = 0; i < sizeof(*mask) / sizeof(*now); i++)
+                if (kept[i] != now[i])
+                        kept[i] = now[i];
+}
+
+void fl_forklock_fork_prepare(struct fl_lock_token *token)
+{
+        sigset_t mask = {0};
+        int saved = errno;
+
+        if (token->mask_given_back)
+                token->mask_given_back = false;
+        if (lock_disabled() || writing_here()) {
+                if (token->acquired)
+                        token->acquired = false;
+                return;
+        }
+        block_all_signals(&mask);
+        enter_as_writer();
+        atomic_store_explicit(&fork_holder, pthread_self(), memory_order_relaxed);
+        keep_mask(token, &mask);
+        if (!token->acquired)
+                token->acquired = true;
+        fl_errno_keep(saved);
+}
+
+/* Writes the lock's page and nothing thread-local: token->acquired stays as it is (the next
+ * prepare looks at it again), errno is rewritten only if it changed. */
+void fl_forklock_fork_parent(const struct fl_lock_token *token)
+{
+        int saved = errno;
+
+        if (!token->acquired)
+                return;
+        atomic_store_explicit(&fork_holder, 0, memory_order_relaxed);
+        leave_as_writer();
+        restore_signals(&token->saved_mask);
+        fl_errno_keep(saved);
 }
 
 void fl_forklock_restore_mask(struct fl_lock_token *token)
@@ -272,15 +338,20 @@ __attribute__((no_sanitize("thread"))) void fl_forklock_child_reset(struct fl_lo
         state = (struct lock_state){0};
         atomic_store(&guard, 0);
         atomic_store(&changes, 0);
-        read_depth = 0;
-        write_depth = 0;
-        if (token->acquired)
+        atomic_store(&fork_holder, 0);
+        /* The thread-local page is written only when something there changes. */
+        if (read_depth)
+                read_depth = 0;
+        if (write_depth)
+                write_depth = 0;
+        if (token->acquired) {
                 restore_signals(&token->saved_mask);
-        token->acquired = false;
-        errno = saved;
+                token->acquired = false;
+        }
+        fl_errno_keep(saved);
 }
 
 bool fl_forklock_write_held_by_me(void)
 {
-        return write_depth > 0;
+        return writing_here();
 }
