@@ -30,6 +30,10 @@ static __thread pid_t cached_tid_pid;
 
 static _Atomic bool started;
 static _Atomic int uncached_calls;
+/* In a fork child the page is left alone (the kernel wiped it: its first touch is a fault and a
+ * fresh zeroed page) until the child has asked as often as a new process would before its page
+ * is made: a child that execs soon asks the kernel a few times instead. */
+static _Atomic bool page_cold;
 
 void fl_ids_start(void)
 {
@@ -62,11 +66,23 @@ static struct pid_page *make_page(void)
         return atomic_load(&page);
 }
 
+static bool page_warm(void)
+{
+        if (!atomic_load_explicit(&page_cold, memory_order_relaxed))
+                return true;
+        if (atomic_fetch_add_explicit(&uncached_calls, 1, memory_order_relaxed) < CALLS_BEFORE_PAGE)
+                return false;
+        atomic_store_explicit(&page_cold, false, memory_order_relaxed);
+        return true;
+}
+
 static struct pid_page *pid_cache(void)
 {
         struct pid_page *cache = atomic_load_explicit(&page, memory_order_acquire);
 
-        if (cache || !atomic_load_explicit(&started, memory_order_relaxed) ||
+        if (cache)
+                return page_warm() ? cache : NULL;
+        if (!atomic_load_explicit(&started, memory_order_relaxed) ||
             atomic_fetch_add_explicit(&uncached_calls, 1, memory_order_relaxed) < CALLS_BEFORE_PAGE)
                 return cache;
         return make_page();
@@ -101,7 +117,8 @@ FL_HOT pid_t fl_ids_tid(void)
 {
         pid_t pid;
 
-        if (kernel_must_answer() || !atomic_load_explicit(&page, memory_order_relaxed))
+        if (kernel_must_answer() || !atomic_load_explicit(&page, memory_order_relaxed) ||
+            atomic_load_explicit(&page_cold, memory_order_relaxed))
                 return (pid_t)syscall(SYS_gettid);
         pid = fl_ids_pid();
         if (cached_tid_pid != pid) {
@@ -111,10 +128,11 @@ FL_HOT pid_t fl_ids_tid(void)
         return cached_tid;
 }
 
+/* The page itself needs no reset: it is wiped in every child with its own memory. */
 void fl_ids_child_reset(void)
 {
-        struct pid_page *cache = atomic_load(&page);
-
-        if (cache)
-                atomic_store(&cache->pid, 0);
+        if (!atomic_load_explicit(&page, memory_order_relaxed))
+                return;
+        atomic_store_explicit(&uncached_calls, 0, memory_order_relaxed);
+        atomic_store_explicit(&page_cold, true, memory_order_relaxed);
 }
