@@ -31,6 +31,9 @@ Test(forklock_mask, the_callers_mask_comes_back_exactly)
         unsigned long long before = BIT(33) | BIT(SIGUSR1) | BIT(40), during;
         struct fl_lock_token token;
 
+#ifdef __SANITIZE_THREAD__
+        cr_skip_test("the TSan build masks signals through libc, which never keeps 32 and 33");
+#endif
         set_kernel_mask(before);
         fl_forklock_write_lock(&token);
         during = kernel_mask();
