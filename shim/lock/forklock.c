@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "errno_keep.h"
+#include "fork_data.h"
 
 /* Who is inside and who waits; changed only under guard, with every signal blocked. */
 struct lock_state {
@@ -22,16 +23,16 @@ struct lock_state {
         uint32_t readers_admitted;
 };
 
-static volatile struct lock_state state;
-static _Atomic uint32_t guard; /* 0 free, 1 taken, 2 taken with waiters */
-static _Atomic uint32_t changes;
+static volatile struct lock_state state FL_FORK_DATA;
+static _Atomic uint32_t guard FL_FORK_DATA; /* 0 free, 1 taken, 2 taken with waiters */
+static _Atomic uint32_t changes FL_FORK_DATA;
 
 static __thread unsigned read_depth;
 static __thread unsigned write_depth;
 /* The thread holding the write side across fork() (its atfork handlers), 0 when none: kept
  * beside the lock's state, which the parent writes after fork anyway, not in the thread-local
  * depth, whose page the parent would otherwise copy on every fork. */
-static _Atomic pthread_t fork_holder;
+static _Atomic pthread_t fork_holder FL_FORK_DATA;
 
 #ifdef FL_TEST_BUILD
 static atomic_bool disabled;

@@ -1,4 +1,5 @@
 #include "ids.h"
+#include "fork_data.h"
 #include "hot.h"
 
 #include <errno.h>
@@ -14,10 +15,10 @@ struct pid_page {
         _Atomic pid_t pid;
 };
 
-static struct pid_page *_Atomic page;
+static struct pid_page *_Atomic page FL_FORK_DATA;
 /* While a vfork (or CLONE_VM) child may run on this memory, the caches are the parent's: ask the
  * kernel instead. Counted, since several threads may vfork at once. */
-static _Atomic int shared_memory_children;
+static _Atomic int shared_memory_children FL_FORK_DATA;
 /* A thread's tid, valid only in the process it was read in: a fork child's thread keeps the
  * forking thread's copy. */
 static __thread pid_t cached_tid;
@@ -28,12 +29,12 @@ static __thread pid_t cached_tid_pid;
  * for its pid a few times, so that such a program never pays for it. */
 #define CALLS_BEFORE_PAGE 16
 
-static _Atomic bool started;
-static _Atomic int uncached_calls;
+static _Atomic bool started FL_FORK_DATA;
+static _Atomic int uncached_calls FL_FORK_DATA;
 /* In a fork child the page is left alone (the kernel wiped it: its first touch is a fault and a
  * fresh zeroed page) until the child has asked as often as a new process would before its page
  * is made: a child that execs soon asks the kernel a few times instead. */
-static _Atomic bool page_cold;
+static _Atomic bool page_cold FL_FORK_DATA;
 
 void fl_ids_start(void)
 {
