@@ -14,9 +14,9 @@
 
 #define HOW_NONE   0x7fffffff
 #define ENVP_PAGES 5 /* the vector's page and one per string (exec_probes.c) */
-#define OTHER_PROBES_MAX                                                                           \
-        6 /* argv's vector and string, the exec record's program, the argv label                   \
-           */
+/* argv (vector, string), the exec record's program, the argv label: a second walk of envp would
+ * add ENVP_PAGES more. */
+#define OTHER_PROBES_MAX 8
 
 struct probes {
         int sigmask, vm_readv;
