@@ -17,8 +17,10 @@
 
 /* Set once the kernel will not answer that way (seccomp's EPERM, ENOSYS before Linux 3.2): from
  * then on the probe asks the next way. */
-static atomic_bool sigmask_refused;
 static atomic_bool vm_readv_refused;
+/* rt_sigprocmask's answer: unknown until asked about an address that cannot be read. */
+enum { SIGMASK_UNKNOWN, SIGMASK_TELLS, SIGMASK_SILENT };
+static atomic_int sigmask_answer;
 
 /* Readable page ranges seen so far: argv and envp strings mostly sit together on the initial stack
  * or in a few heap pages, so a handful of spans saves a probe per string. */
@@ -80,20 +82,41 @@ static unsigned probe_vector(const struct probe *p, uintptr_t page, struct iovec
  * copy every page still shared with the parent (argv and envp, on every fork+exec), and it checks
  * ptrace access first. One page a call; the set is 8 bytes, read at the page's start. */
 #define HOW_NONE 0x7fffffff
+/* The top page: kernel space, or past the end of a 32-bit task's, on every architecture. */
+#define NEVER_READABLE ((const void *)(uintptr_t)-4096)
+
+static long sigmask_copy(const void *set)
+{
+        long got = syscall(SYS_rt_sigprocmask, HOW_NONE, set, NULL, (size_t)8);
+
+        if (got < 0 && errno == EINVAL)
+                return 1;
+        return got < 0 && errno == EFAULT ? 0 : -1;
+}
+
+/* Asked once per process (and per fork child that has not asked yet): an emulator or sandbox
+ * that looks at how first (qemu-user does) answers EINVAL for any pointer, which says nothing. */
+static bool sigmask_tells(void)
+{
+        int answer = atomic_load_explicit(&sigmask_answer, memory_order_relaxed);
+
+        if (answer == SIGMASK_UNKNOWN) {
+                answer = sigmask_copy(NEVER_READABLE) == 0 ? SIGMASK_TELLS : SIGMASK_SILENT;
+                atomic_store_explicit(&sigmask_answer, answer, memory_order_relaxed);
+        }
+        return answer == SIGMASK_TELLS;
+}
 
 static long readable_by_sigmask(const struct iovec *remote)
 {
-        long got;
+        long pages;
 
-        if (atomic_load_explicit(&sigmask_refused, memory_order_relaxed))
+        if (!sigmask_tells())
                 return -1;
-        got = syscall(SYS_rt_sigprocmask, HOW_NONE, remote->iov_base, NULL, (size_t)8);
-        if (got < 0 && errno == EINVAL)
-                return 1;
-        if (got < 0 && errno == EFAULT)
-                return 0;
-        atomic_store_explicit(&sigmask_refused, true, memory_order_relaxed);
-        return -1;
+        pages = sigmask_copy(remote->iov_base);
+        if (pages < 0)
+                atomic_store_explicit(&sigmask_answer, SIGMASK_SILENT, memory_order_relaxed);
+        return pages;
 }
 
 /* Readable pages from page on as the kernel's own reads see them, or -1 when it will not say. */

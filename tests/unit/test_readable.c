@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +144,43 @@ static int with_refused(const int *nrs, int n, bool can_tell)
         cr_assert_eq(waitpid(pid, &status, 0), pid);
         cr_assert(WIFEXITED(status), "child died of signal %d", WTERMSIG(status));
         return WEXITSTATUS(status);
+}
+
+/* A kernel (or an emulator: qemu-user, some sandboxes) that looks at how before it reads the set
+ * answers EINVAL for every pointer, readable or not: forklock must notice that the answer says
+ * nothing and ask another way. seccomp plays that kernel, in a child. */
+static int with_einval_for_unknown_how(void)
+{
+        struct sock_filter filter[] = {
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_rt_sigprocmask, 0, 3),
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+            BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, SIG_SETMASK, 0, 1),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        };
+        int status;
+        pid_t pid = fork();
+
+        if (pid == 0) {
+                struct sock_fprog prog = {sizeof(filter) / sizeof(filter[0]), filter};
+
+                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+                    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
+                        _exit(100);
+                _exit(check_shapes(true));
+        }
+        cr_assert(pid > 0);
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+        cr_assert(WIFEXITED(status), "child died of signal %d", WTERMSIG(status));
+        return WEXITSTATUS(status);
+}
+
+Test(readable, an_einval_that_says_nothing_is_not_taken_for_readable)
+{
+        int wrong = with_einval_for_unknown_how();
+
+        cr_assert_eq(wrong, 0, "check %d went wrong", wrong);
 }
 
 Test(readable, through_process_vm_readv_where_seccomp_refuses_rt_sigprocmask)
