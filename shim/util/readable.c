@@ -1,4 +1,5 @@
 #include "readable.h"
+#include "fork_data.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -17,10 +18,10 @@
 
 /* Set once the kernel will not answer that way (seccomp's EPERM, ENOSYS before Linux 3.2): from
  * then on the probe asks the next way. */
-static atomic_bool vm_readv_refused;
+static atomic_bool vm_readv_refused FL_FORK_DATA;
 /* rt_sigprocmask's answer: unknown until asked about an address that cannot be read. */
 enum { SIGMASK_UNKNOWN, SIGMASK_TELLS, SIGMASK_SILENT };
-static atomic_int sigmask_answer;
+static atomic_int sigmask_answer FL_FORK_DATA; /* a fork child may be the first to ask */
 
 /* Readable page ranges seen so far: argv and envp strings mostly sit together on the initial stack
  * or in a few heap pages, so a handful of spans saves a probe per string. */
