@@ -27,20 +27,23 @@ extern char **environ;
 
 /* Room for envp plus the entries carried into it: on the wrapper's stack up to FL_ENV_STACK_WORDS
  * pointers, mapped beyond (shim/audit/env_room.h: a thread's stack may be 128 KiB). room NULL:
- * none. */
+ * none. envp_readable: envp asked about once per call, for everything that reads it (the plan,
+ * the audit, the safety net); false in mode off, where nothing reads it. */
 struct env_room {
         struct fl_carry plan;
         char **room;
+        bool envp_readable;
 };
 
-static size_t env_plan(char *const envp[], struct fl_carry *plan)
+static size_t env_plan(char *const envp[], struct env_room *r)
 {
+        r->envp_readable = fl_process()->config.mode != FL_MODE_OFF && fl_vector_readable(envp);
         /* A bad envp is left for the kernel to refuse. */
-        if (fl_process()->config.mode == FL_MODE_OFF || !fl_vector_readable(envp)) {
-                plan->words = 0;
+        if (!r->envp_readable) {
+                r->plan.words = 0;
                 return 0;
         }
-        return fl_carry_plan(envp, plan);
+        return fl_carry_plan(envp, &r->plan);
 }
 
 static char **env_room_take(const struct fl_carry *plan, char **stack)
@@ -58,7 +61,7 @@ static void env_room_release(const struct env_room *r)
 
 #define FL_ENV_ROOM(name, envp)                                                                    \
         struct env_room name;                                                                      \
-        char *name##_stack[env_plan(envp, &name.plan) > 0 && name.plan.words <= FL_ENV_STACK_WORDS \
+        char *name##_stack[env_plan(envp, &name) > 0 && name.plan.words <= FL_ENV_STACK_WORDS      \
                                ? name.plan.words                                                   \
                                : 1];                                                               \
         name.room = env_room_take(&name.plan, name##_stack)
@@ -69,18 +72,17 @@ static char *const *audit_exec(enum fl_call call, const char *program, char *con
 {
         struct fl_shim *shim = fl_process();
 
-        if (shim->config.mode == FL_MODE_OFF || !fl_vector_readable(argv) ||
-            !fl_vector_readable(envp))
+        if (shim->config.mode == FL_MODE_OFF || !room->envp_readable || !fl_vector_readable(argv))
                 return envp;
         fl_audit_exec(shim, call, program, argv, envp);
-        return room && room->room ? fl_carry_complete(envp, &room->plan, room->room) : envp;
+        return room->room ? fl_carry_complete(envp, &room->plan, room->room) : envp;
 }
 
 /* Scope all: the fds not passed on purpose become close-on-exec before the new image starts. A
  * bad envp is left for the kernel: no convention is read from it. */
-static void safety_net(char *const envp[])
+static void safety_net(char *const envp[], const struct env_room *room)
 {
-        fl_exec_net(fl_process(), fl_vector_readable(envp) ? envp : NULL);
+        fl_exec_net(fl_process(), room->envp_readable ? envp : NULL);
 }
 
 static int missing(void)
@@ -178,7 +180,7 @@ static int spawn_locked(enum fl_call call, fl_spawn_fn real, pid_t *pid, const c
         FL_ENV_ROOM(room, envp);
 
         fl_image_begin(fl_process(), &image, call, path);
-        safety_net(envp);
+        safety_net(envp, &room);
         envp = audit_exec(call, path, argv, envp, &room);
         fl_audit_spawn_dup2s(fl_process(), actions);
         err = real(&child, path, actions, attr, argv, envp);
@@ -237,6 +239,7 @@ static FILE *glibc_popen(const char *command, const char *mode)
 {
         FILE *(*real)(const char *, const char *) = fl_real_popen();
         struct fl_image_call image;
+        struct env_room none = {.room = NULL};
         int saved = errno;
         FILE *stream;
 
@@ -244,9 +247,11 @@ static FILE *glibc_popen(const char *command, const char *mode)
                 errno = ENOSYS;
                 return NULL;
         }
+        none.envp_readable =
+            fl_process()->config.mode != FL_MODE_OFF && fl_vector_readable(environ);
         fl_image_begin(fl_process(), &image, FL_CALL_POPEN, command);
-        safety_net(environ);
-        audit_exec(FL_CALL_POPEN, command, NULL, environ, NULL);
+        safety_net(environ, &none);
+        audit_exec(FL_CALL_POPEN, command, NULL, environ, &none);
         errno = saved;
         stream = real(command, mode);
         fl_image_end(fl_process(), &image, stream ? 0 : -1, 0);
@@ -358,7 +363,7 @@ static int exec_image(const struct exec_args *a, char *const envp[], const struc
         int result;
 
         fl_image_begin(fl_process(), &image, FL_CALL_EXEC, a->path);
-        safety_net(envp);
+        safety_net(envp, room);
         passed = audit_exec(FL_CALL_EXEC, a->path, a->argv, envp, room);
         result = call_next_exec(a, passed, passed != envp);
         env_room_release(room);

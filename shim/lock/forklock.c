@@ -3,10 +3,14 @@
 #include <errno.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+
+#include "errno_keep.h"
+#include "fork_data.h"
 
 /* Who is inside and who waits; changed only under guard, with every signal blocked. */
 struct lock_state {
@@ -19,12 +23,16 @@ struct lock_state {
         uint32_t readers_admitted;
 };
 
-static volatile struct lock_state state;
-static _Atomic uint32_t guard; /* 0 free, 1 taken, 2 taken with waiters */
-static _Atomic uint32_t changes;
+static volatile struct lock_state state FL_FORK_DATA;
+static _Atomic uint32_t guard FL_FORK_DATA; /* 0 free, 1 taken, 2 taken with waiters */
+static _Atomic uint32_t changes FL_FORK_DATA;
 
 static __thread unsigned read_depth;
 static __thread unsigned write_depth;
+/* The thread holding the write side across fork() (its atfork handlers), 0 when none: kept
+ * beside the lock's state, which the parent writes after fork anyway, not in the thread-local
+ * depth, whose page the parent would otherwise copy on every fork. */
+static _Atomic pthread_t fork_holder FL_FORK_DATA;
 
 #ifdef FL_TEST_BUILD
 static atomic_bool disabled;
@@ -106,6 +114,8 @@ static bool writer_may_enter(void)
                (state.writers == 0 || state.readers_waiting == 0);
 }
 
+#ifdef __SANITIZE_THREAD__
+/* ThreadSanitizer follows the mask through libc's calls, to hold signals back while it must. */
 static void block_all_signals(sigset_t *saved)
 {
         sigset_t all;
@@ -118,12 +128,45 @@ static void restore_signals(const sigset_t *saved)
 {
         pthread_sigmask(SIG_SETMASK, saved, NULL);
 }
+#else
+/* The kernel's call, not libc's: a fork child runs these before exec, and libc's sigfillset and
+ * pthread_sigmask sit on text pages that nothing else runs there, each a page fault in every fork
+ * child. libc's rule is kept: its own signals (glibc's SIGCANCEL 32 and SIGSETXID 33, musl's
+ * timer and cancel signals 32 and 33) are never blocked, or a thread could hang in cancellation
+ * or setuid. The kernel reads and writes only its own 8-byte set at the front of a sigset_t. */
+#define KERNEL_SET_BYTES 8
+#define LIBC_SIGNALS     ((1ULL << (32 - 1)) | (1ULL << (33 - 1)))
+
+static void block_all_signals(sigset_t *saved)
+{
+        static const unsigned long long all = ~LIBC_SIGNALS;
+
+        syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, saved, KERNEL_SET_BYTES);
+}
+
+static void restore_signals(const sigset_t *saved)
+{
+        syscall(SYS_rt_sigprocmask, SIG_SETMASK, saved, NULL, KERNEL_SET_BYTES);
+}
+#endif
+
+static bool forking_here(void)
+{
+        pthread_t holder = atomic_load_explicit(&fork_holder, memory_order_relaxed);
+
+        return holder != 0 && pthread_equal(holder, pthread_self());
+}
+
+static bool writing_here(void)
+{
+        return write_depth > 0 || forking_here();
+}
 
 static bool lock_is_nested_or_off(struct fl_lock_token *token)
 {
         token->acquired = false;
         token->mask_given_back = false;
-        return lock_disabled() || write_depth > 0 || read_depth > 0;
+        return lock_disabled() || writing_here() || read_depth > 0;
 }
 
 static void enter_as_reader(void)
@@ -206,13 +249,60 @@ void fl_forklock_write_lock(struct fl_lock_token *token)
 
         token->acquired = false;
         token->mask_given_back = false;
-        if (lock_disabled() || write_depth > 0)
+        if (lock_disabled() || writing_here())
                 return;
         block_all_signals(&token->saved_mask);
         enter_as_writer();
         write_depth = 1;
         token->acquired = true;
         errno = saved;
+}
+
+/* The token is thread-local: each field is written only when it changes, so that in a program
+ * that forks again and again with the same mask, the parent writes no thread-local page at all. */
+static void keep_mask(struct fl_lock_token *token, const sigset_t *mask)
+{
+        const unsigned long *now = (const void *)mask;
+        unsigned long *kept = (void *)&token->saved_mask;
+
+        for (size_t i = 0; i < sizeof(*mask) / sizeof(*now); i++)
+                if (kept[i] != now[i])
+                        kept[i] = now[i];
+}
+
+void fl_forklock_fork_prepare(struct fl_lock_token *token)
+{
+        sigset_t mask = {0};
+        int saved = errno;
+
+        if (token->mask_given_back)
+                token->mask_given_back = false;
+        if (lock_disabled() || writing_here()) {
+                if (token->acquired)
+                        token->acquired = false;
+                return;
+        }
+        block_all_signals(&mask);
+        enter_as_writer();
+        atomic_store_explicit(&fork_holder, pthread_self(), memory_order_relaxed);
+        keep_mask(token, &mask);
+        if (!token->acquired)
+                token->acquired = true;
+        fl_errno_keep(saved);
+}
+
+/* Writes the lock's page and nothing thread-local: token->acquired stays as it is (the next
+ * prepare looks at it again), errno is rewritten only if it changed. */
+void fl_forklock_fork_parent(const struct fl_lock_token *token)
+{
+        int saved = errno;
+
+        if (!token->acquired)
+                return;
+        atomic_store_explicit(&fork_holder, 0, memory_order_relaxed);
+        leave_as_writer();
+        restore_signals(&token->saved_mask);
+        fl_errno_keep(saved);
 }
 
 void fl_forklock_restore_mask(struct fl_lock_token *token)
@@ -249,15 +339,20 @@ __attribute__((no_sanitize("thread"))) void fl_forklock_child_reset(struct fl_lo
         state = (struct lock_state){0};
         atomic_store(&guard, 0);
         atomic_store(&changes, 0);
-        read_depth = 0;
-        write_depth = 0;
-        if (token->acquired)
+        atomic_store(&fork_holder, 0);
+        /* The thread-local page is written only when something there changes. */
+        if (read_depth)
+                read_depth = 0;
+        if (write_depth)
+                write_depth = 0;
+        if (token->acquired) {
                 restore_signals(&token->saved_mask);
-        token->acquired = false;
-        errno = saved;
+                token->acquired = false;
+        }
+        fl_errno_keep(saved);
 }
 
 bool fl_forklock_write_held_by_me(void)
 {
-        return write_depth > 0;
+        return writing_here();
 }

@@ -35,6 +35,12 @@ void fl_forklock_restore_mask(struct fl_lock_token *token);
  * released, then restores the caller's mask. */
 void fl_forklock_write_unlock(struct fl_lock_token *token);
 
+/* The write side across fork(), from forklock's atfork handlers: no code of forklock's or the
+ * program's runs between them, and the parent then writes only the lock's own page (see
+ * forklock.c). fl_forklock_child_reset ends it in the child. */
+void fl_forklock_fork_prepare(struct fl_lock_token *token);
+void fl_forklock_fork_parent(const struct fl_lock_token *token);
+
 /* In the child of fork/_Fork/clone (own memory): the lock starts out released, the mask restored.
  */
 void fl_forklock_child_reset(struct fl_lock_token *token);

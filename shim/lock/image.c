@@ -5,6 +5,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "errno_keep.h"
 #include "ids.h"
 #include "safecopy.h"
 
@@ -40,7 +41,7 @@ static void record_image(struct fl_shim *shim, enum fl_call call, const char *pr
         }
         copy_program(&record, program);
         fl_shim_decide(shim, &record, result < 0 ? FL_DEC_ERROR : decision);
-        errno = saved;
+        fl_errno_keep(saved);
 }
 
 void fl_image_begin(struct fl_shim *shim, struct fl_image_call *image, enum fl_call call,
@@ -78,14 +79,15 @@ static __thread struct fl_lock_token atfork_token;
 
 void fl_image_atfork_prepare(struct fl_shim *shim)
 {
-        atfork_token.acquired = false;
         if (locks(shim))
-                fl_forklock_write_lock(&atfork_token);
+                fl_forklock_fork_prepare(&atfork_token);
+        else if (atfork_token.acquired)
+                atfork_token.acquired = false;
 }
 
 void fl_image_atfork_parent(void)
 {
-        fl_forklock_write_unlock(&atfork_token);
+        fl_forklock_fork_parent(&atfork_token);
 }
 
 void fl_image_atfork_child(void)
@@ -114,6 +116,6 @@ pid_t fl_fork(struct fl_shim *shim, enum fl_call call, pid_t (*real_fork)(void),
         }
         fl_forklock_write_unlock(&token);
         record_image(shim, call, NULL, pid, pid, FL_DEC_PASSTHROUGH);
-        errno = saved;
+        fl_errno_keep(saved);
         return pid;
 }

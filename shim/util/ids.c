@@ -1,4 +1,5 @@
 #include "ids.h"
+#include "fork_data.h"
 #include "hot.h"
 
 #include <errno.h>
@@ -14,10 +15,10 @@ struct pid_page {
         _Atomic pid_t pid;
 };
 
-static struct pid_page *_Atomic page;
+static struct pid_page *_Atomic page FL_FORK_DATA;
 /* While a vfork (or CLONE_VM) child may run on this memory, the caches are the parent's: ask the
  * kernel instead. Counted, since several threads may vfork at once. */
-static _Atomic int shared_memory_children;
+static _Atomic int shared_memory_children FL_FORK_DATA;
 /* A thread's tid, valid only in the process it was read in: a fork child's thread keeps the
  * forking thread's copy. */
 static __thread pid_t cached_tid;
@@ -28,8 +29,12 @@ static __thread pid_t cached_tid_pid;
  * for its pid a few times, so that such a program never pays for it. */
 #define CALLS_BEFORE_PAGE 16
 
-static _Atomic bool started;
-static _Atomic int uncached_calls;
+static _Atomic bool started FL_FORK_DATA;
+static _Atomic int uncached_calls FL_FORK_DATA;
+/* In a fork child the page is left alone (the kernel wiped it: its first touch is a fault and a
+ * fresh zeroed page) until the child has asked as often as a new process would before its page
+ * is made: a child that execs soon asks the kernel a few times instead. */
+static _Atomic bool page_cold FL_FORK_DATA;
 
 void fl_ids_start(void)
 {
@@ -62,11 +67,23 @@ static struct pid_page *make_page(void)
         return atomic_load(&page);
 }
 
+static bool page_warm(void)
+{
+        if (!atomic_load_explicit(&page_cold, memory_order_relaxed))
+                return true;
+        if (atomic_fetch_add_explicit(&uncached_calls, 1, memory_order_relaxed) < CALLS_BEFORE_PAGE)
+                return false;
+        atomic_store_explicit(&page_cold, false, memory_order_relaxed);
+        return true;
+}
+
 static struct pid_page *pid_cache(void)
 {
         struct pid_page *cache = atomic_load_explicit(&page, memory_order_acquire);
 
-        if (cache || !atomic_load_explicit(&started, memory_order_relaxed) ||
+        if (cache)
+                return page_warm() ? cache : NULL;
+        if (!atomic_load_explicit(&started, memory_order_relaxed) ||
             atomic_fetch_add_explicit(&uncached_calls, 1, memory_order_relaxed) < CALLS_BEFORE_PAGE)
                 return cache;
         return make_page();
@@ -101,7 +118,8 @@ FL_HOT pid_t fl_ids_tid(void)
 {
         pid_t pid;
 
-        if (kernel_must_answer() || !atomic_load_explicit(&page, memory_order_relaxed))
+        if (kernel_must_answer() || !atomic_load_explicit(&page, memory_order_relaxed) ||
+            atomic_load_explicit(&page_cold, memory_order_relaxed))
                 return (pid_t)syscall(SYS_gettid);
         pid = fl_ids_pid();
         if (cached_tid_pid != pid) {
@@ -111,10 +129,11 @@ FL_HOT pid_t fl_ids_tid(void)
         return cached_tid;
 }
 
+/* The page itself needs no reset: it is wiped in every child with its own memory. */
 void fl_ids_child_reset(void)
 {
-        struct pid_page *cache = atomic_load(&page);
-
-        if (cache)
-                atomic_store(&cache->pid, 0);
+        if (!atomic_load_explicit(&page, memory_order_relaxed))
+                return;
+        atomic_store_explicit(&uncached_calls, 0, memory_order_relaxed);
+        atomic_store_explicit(&page_cold, true, memory_order_relaxed);
 }

@@ -1,4 +1,5 @@
 #include "readable.h"
+#include "fork_data.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -15,9 +16,12 @@
 #define PROBE_PAGES 8
 #define VECTOR_MAX  (1u << 20)
 
-/* Set once process_vm_readv is refused (seccomp's EPERM, ENOSYS before Linux 3.2): from then on
- * every probe goes through a pipe, which always works and costs a few syscalls more. */
-static atomic_bool vm_readv_refused;
+/* Set once the kernel will not answer that way (seccomp's EPERM, ENOSYS before Linux 3.2): from
+ * then on the probe asks the next way. */
+static atomic_bool vm_readv_refused FL_FORK_DATA;
+/* rt_sigprocmask's answer: unknown until asked about an address that cannot be read. */
+enum { SIGMASK_UNKNOWN, SIGMASK_TELLS, SIGMASK_SILENT };
+static atomic_int sigmask_answer FL_FORK_DATA; /* a fork child may be the first to ask */
 
 /* Readable page ranges seen so far: argv and envp strings mostly sit together on the initial stack
  * or in a few heap pages, so a handful of spans saves a probe per string. */
@@ -28,6 +32,19 @@ struct probe {
         pid_t self;  /* 0 until the first probe: asked of the kernel, never a cache that */
         int pipe[2]; /* a fork the library did not see may have left stale; -1 until needed */
 };
+
+/* x86's page is 4 KiB on every kernel: a constant spares the fork child a libc page it would
+ * otherwise fault in only for getauxval. */
+static uintptr_t page_size(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+        return 4096;
+#else
+        uintptr_t page = getauxval(AT_PAGESZ);
+
+        return page ? page : 4096;
+#endif
+}
 
 static bool known(const struct probe *p, uintptr_t page)
 {
@@ -58,6 +75,49 @@ static unsigned probe_vector(const struct probe *p, uintptr_t page, struct iovec
         for (uintptr_t at = page; n < PROBE_PAGES && at >= page; at += p->page)
                 remote[n++] = (struct iovec){(void *)at, 1};
         return n;
+}
+
+/* rt_sigprocmask copies its set from the caller before it looks at how: with a how that no kernel
+ * knows, a readable set gets EINVAL and changes nothing, an unreadable one EFAULT. A plain copy,
+ * unlike process_vm_readv, which pins the pages it reads: in a fork child that makes the kernel
+ * copy every page still shared with the parent (argv and envp, on every fork+exec), and it checks
+ * ptrace access first. One page a call; the set is 8 bytes, read at the page's start. */
+#define HOW_NONE 0x7fffffff
+/* The top page: kernel space, or past the end of a 32-bit task's, on every architecture. */
+#define NEVER_READABLE ((const void *)(uintptr_t)-4096)
+
+static long sigmask_copy(const void *set)
+{
+        long got = syscall(SYS_rt_sigprocmask, HOW_NONE, set, NULL, (size_t)8);
+
+        if (got < 0 && errno == EINVAL)
+                return 1;
+        return got < 0 && errno == EFAULT ? 0 : -1;
+}
+
+/* Asked once per process (and per fork child that has not asked yet): an emulator or sandbox
+ * that looks at how first (qemu-user does) answers EINVAL for any pointer, which says nothing. */
+static bool sigmask_tells(void)
+{
+        int answer = atomic_load_explicit(&sigmask_answer, memory_order_relaxed);
+
+        if (answer == SIGMASK_UNKNOWN) {
+                answer = sigmask_copy(NEVER_READABLE) == 0 ? SIGMASK_TELLS : SIGMASK_SILENT;
+                atomic_store_explicit(&sigmask_answer, answer, memory_order_relaxed);
+        }
+        return answer == SIGMASK_TELLS;
+}
+
+static long readable_by_sigmask(const struct iovec *remote)
+{
+        long pages;
+
+        if (!sigmask_tells())
+                return -1;
+        pages = sigmask_copy(remote->iov_base);
+        if (pages < 0)
+                atomic_store_explicit(&sigmask_answer, SIGMASK_SILENT, memory_order_relaxed);
+        return pages;
 }
 
 /* Readable pages from page on as the kernel's own reads see them, or -1 when it will not say. */
@@ -110,7 +170,9 @@ static bool readable(struct probe *p, const void *addr)
         if (known(p, page))
                 return true;
         n = probe_vector(p, page, remote);
-        pages = readable_by_vm_readv(p, remote, n);
+        pages = readable_by_sigmask(remote);
+        if (pages < 0)
+                pages = readable_by_vm_readv(p, remote, n);
         if (pages < 0)
                 pages = readable_by_pipe(p, remote);
         if (pages <= 0)
@@ -119,16 +181,19 @@ static bool readable(struct probe *p, const void *addr)
         return true;
 }
 
-static bool string_readable(struct probe *p, const char *text)
+/* Up to the NUL or max bytes, whichever comes first. */
+static bool string_readable(struct probe *p, const char *text, size_t max)
 {
         for (;;) {
                 const char *page_end = (const char *)(((uintptr_t)text | (p->page - 1)) + 1);
+                size_t span = (size_t)(page_end - text) < max ? (size_t)(page_end - text) : max;
 
                 if (!readable(p, text))
                         return false;
-                if (memchr(text, '\0', (size_t)(page_end - text)))
+                if (span == max || memchr(text, '\0', span))
                         return true;
                 text = page_end;
+                max -= span;
         }
 }
 
@@ -139,31 +204,57 @@ static bool entries_readable(struct probe *p, char *const vector[])
                         return false;
                 if (!vector[i])
                         return true;
-                if (!string_readable(p, vector[i]))
+                if (!string_readable(p, vector[i], SIZE_MAX))
                         return false;
         }
         return false;
 }
 
+static void probe_start(struct probe *p)
+{
+        *p = (struct probe){.pipe = {-1, -1}};
+        p->page = page_size();
+}
+
+/* The pipe, if one was needed, is the library's only fd: gone before the program runs on. */
+static void probe_end(const struct probe *p)
+{
+        if (p->pipe[0] >= 0) {
+                syscall(SYS_close, p->pipe[0]);
+                syscall(SYS_close, p->pipe[1]);
+        }
+}
+
 bool fl_vector_readable(char *const vector[])
 {
-        struct probe p = {.pipe = {-1, -1}};
+        struct probe p;
         int saved;
         bool ok;
 
         if (!vector)
                 return true;
         saved = errno;
-        p.page = getauxval(AT_PAGESZ);
-        if (p.page == 0)
-                p.page = 4096;
+        probe_start(&p);
         ok = entries_readable(&p, vector);
-        /* The pipe, if one was needed, is the library's only fd: gone before the program runs on.
-         */
-        if (p.pipe[0] >= 0) {
-                syscall(SYS_close, p.pipe[0]);
-                syscall(SYS_close, p.pipe[1]);
-        }
+        probe_end(&p);
+        errno = saved;
+        return ok;
+}
+
+bool fl_string_readable(const char *text, size_t max)
+{
+        struct probe p;
+        int saved;
+        bool ok;
+
+        if (!text)
+                return false;
+        if (max == 0)
+                return true;
+        saved = errno;
+        probe_start(&p);
+        ok = string_readable(&p, text, max);
+        probe_end(&p);
         errno = saved;
         return ok;
 }

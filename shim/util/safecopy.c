@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "ids.h"
+#include "readable.h"
 
 static ssize_t read_own_memory(void *dst, const void *src, size_t size)
 {
@@ -24,7 +25,7 @@ bool fl_safe_copy_bytes(void *dst, const void *src, size_t size)
 }
 
 /* Page by page, since the bytes after a short string may be unmapped. */
-size_t fl_safe_copy_string(char *dst, size_t size, const char *src)
+static size_t copy_through_kernel(char *dst, size_t size, const char *src)
 {
         size_t copied = 0;
 
@@ -42,6 +43,22 @@ size_t fl_safe_copy_string(char *dst, size_t size, const char *src)
                 if (i < (size_t)got)
                         break;
         }
+        dst[copied] = '\0';
+        return copied;
+}
+
+/* A string the kernel calls readable is copied directly: process_vm_readv pins what it reads,
+ * which in a fork child copies a page still shared with the parent (an exec's argv) and checks
+ * ptrace access first, several microseconds where the probe costs one cheap call per page. The
+ * rest (a bad pointer, a string running into an unreadable page) goes through the kernel. */
+size_t fl_safe_copy_string(char *dst, size_t size, const char *src)
+{
+        size_t copied = 0;
+
+        if (!fl_string_readable(src, size - 1))
+                return copy_through_kernel(dst, size, src);
+        for (; copied + 1 < size && src[copied]; copied++)
+                dst[copied] = src[copied];
         dst[copied] = '\0';
         return copied;
 }

@@ -1,6 +1,7 @@
 /* Reading memory the application pointed at, before the kernel has vouched for the pointer, must
- * not crash the program: copy through the kernel (process_vm_readv), which answers EFAULT instead.
- * Both functions keep errno. */
+ * not crash the program: copy through the kernel (process_vm_readv), which answers EFAULT instead,
+ * or (strings) read what the kernel just called readable (readable.h). Both functions keep errno.
+ */
 #ifndef FL_SAFECOPY_H
 #define FL_SAFECOPY_H
 

@@ -1,10 +1,12 @@
 /* fl_vector_readable over real memory: readable, not merely mapped, with the kernel's answer taken
- * through process_vm_readv or, where seccomp refuses that, through a pipe. */
+ * through rt_sigprocmask's copy of its set or, where seccomp refuses that, through process_vm_readv
+ * or a pipe. */
 #include <criterion/criterion.h>
 #include <dirent.h>
 #include <errno.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,11 +146,57 @@ static int with_refused(const int *nrs, int n, bool can_tell)
         return WEXITSTATUS(status);
 }
 
-Test(readable, through_a_pipe_where_seccomp_refuses_process_vm_readv)
+/* A kernel (or an emulator: qemu-user, some sandboxes) that looks at how before it reads the set
+ * answers EINVAL for every pointer, readable or not: forklock must notice that the answer says
+ * nothing and ask another way. seccomp plays that kernel, in a child. */
+static int with_einval_for_unknown_how(void)
 {
-        const int nrs[] = {SYS_process_vm_readv};
+        struct sock_filter filter[] = {
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+            BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_rt_sigprocmask, 0, 3),
+            BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+            BPF_JUMP(BPF_JMP | BPF_JGT | BPF_K, SIG_SETMASK, 0, 1),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL),
+            BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+        };
+        int status;
+        pid_t pid = fork();
+
+        if (pid == 0) {
+                struct sock_fprog prog = {sizeof(filter) / sizeof(filter[0]), filter};
+
+                if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+                    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) != 0)
+                        _exit(100);
+                _exit(check_shapes(true));
+        }
+        cr_assert(pid > 0);
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+        cr_assert(WIFEXITED(status), "child died of signal %d", WTERMSIG(status));
+        return WEXITSTATUS(status);
+}
+
+Test(readable, an_einval_that_says_nothing_is_not_taken_for_readable)
+{
+        int wrong = with_einval_for_unknown_how();
+
+        cr_assert_eq(wrong, 0, "check %d went wrong", wrong);
+}
+
+Test(readable, through_process_vm_readv_where_seccomp_refuses_rt_sigprocmask)
+{
+        const int nrs[] = {SYS_rt_sigprocmask};
 
         int wrong = with_refused(nrs, 1, true);
+
+        cr_assert_eq(wrong, 0, "check %d went wrong", wrong);
+}
+
+Test(readable, through_a_pipe_where_seccomp_refuses_process_vm_readv)
+{
+        const int nrs[] = {SYS_rt_sigprocmask, SYS_process_vm_readv};
+
+        int wrong = with_refused(nrs, 2, true);
 
         cr_assert_eq(wrong, 0, "check %d went wrong", wrong);
 }
@@ -156,9 +204,9 @@ Test(readable, through_a_pipe_where_seccomp_refuses_process_vm_readv)
 /* No way to ask the kernel: nothing is called readable, and nothing crashes. */
 Test(readable, unknown_is_unreadable_when_every_way_is_refused)
 {
-        const int nrs[] = {SYS_process_vm_readv, SYS_pipe2};
+        const int nrs[] = {SYS_rt_sigprocmask, SYS_process_vm_readv, SYS_pipe2};
 
-        int wrong = with_refused(nrs, 2, false);
+        int wrong = with_refused(nrs, 3, false);
 
         cr_assert_eq(wrong, 0, "check %d went wrong", wrong);
 }

@@ -1,0 +1,29 @@
+/* fork() under forklock: after fork, every private page the parent writes is copied while the child
+ * still shares it (~1.5 us each on every fork). forklock's part of the parent's fork (the lock's
+ * release in its atfork handler, the FORK record) writes one page, where the lock's state sits
+ * beside the decision counts (shim/util/fork_data.h): no thread-local depth, no errno rewritten
+ * with its own value. */
+#include <criterion/criterion.h>
+
+#include "fltest.h"
+
+static long faults(bool preload)
+{
+        const char *argv[] = {fl_build_path("fixtures/fork_pages"), NULL};
+        struct fl_run run;
+
+        fl_run_program(&run, argv, NULL, preload, NULL, 60);
+        cr_assert_eq(run.status, 0, "fork_pages: status %d, stderr: %s", run.status, run.err);
+        return fl_field(run.out, "faults");
+}
+
+Test(fork_pages, the_parent_copies_at_most_one_page_more, .timeout = 120)
+{
+        long bare = faults(false), forklock = faults(true);
+
+        if (getenv("FL_SAN") && *getenv("FL_SAN"))
+                cr_skip_test("the sanitizer runtimes write their own pages around fork");
+        cr_assert_leq(forklock - bare, 1,
+                      "fork() copied %ld pages in the parent, %ld without forklock", forklock,
+                      bare);
+}
