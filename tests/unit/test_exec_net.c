@@ -8,7 +8,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <linux/close_range.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <ucontext.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -311,4 +314,45 @@ Test(exec_net, dump_and_audit_name_it)
         b.len = 0;
         names_detail(&b, &r, NAMES_VIEW_NONE);
         cr_expect(strstr(text, "36 more fds (7..900)"), "%s", text);
+}
+
+/* Outside scope all the net runs on every exec and does nothing: it must not write the stack of
+ * its scan either, which in a fork child costs a copy-on-write fault a page. Run on a 4 KiB stack
+ * just above a page that may not be touched: a frame that zeroes its 5 KiB scan first dies there.
+ */
+static ucontext_t caller, on_small_stack;
+
+static void net_outside_scope_all(void)
+{
+        char *envp[] = {NULL};
+
+        fl_exec_net(&shim, envp);
+}
+
+Test(exec_net, outside_scope_all_it_writes_no_scan_on_the_stack)
+{
+        int status;
+        pid_t pid;
+
+        setup(FL_SCOPE_SOCKETS, FL_MODE_ENFORCE);
+        pid = fork();
+        cr_assert_geq(pid, 0);
+        if (pid == 0) {
+                char *area = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE,
+                                  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+                if (area == MAP_FAILED || mprotect(area, 4096, PROT_NONE) != 0)
+                        _exit(2);
+                getcontext(&on_small_stack);
+                on_small_stack.uc_stack.ss_sp = area + 4096;
+                on_small_stack.uc_stack.ss_size = 4096;
+                on_small_stack.uc_link = &caller;
+                makecontext(&on_small_stack, net_outside_scope_all, 0);
+                swapcontext(&caller, &on_small_stack);
+                _exit(0);
+        }
+        cr_assert_eq(waitpid(pid, &status, 0), pid);
+        cr_expect(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "the net outside scope all touched more than 4 KiB of stack (status 0x%x)",
+                  status);
 }
