@@ -7,9 +7,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/uio.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -109,12 +111,28 @@ static int fill_page_cache(int fd, size_t len)
         return 0;
 }
 
+/* A file may not grow past the process's RLIMIT_FSIZE: ftruncate or write beyond it sends
+ * SIGXFSZ, which kills a program that does not ignore it (ulimit -f in a script, a sandbox). */
+static bool within_file_size_limit(size_t len)
+{
+        struct rlimit limit;
+
+        return getrlimit(RLIMIT_FSIZE, &limit) != 0 || limit.rlim_cur == RLIM_INFINITY ||
+               (uint64_t)len <= (uint64_t)limit.rlim_cur;
+}
+
 static int create_ring(struct fl_ring *ring, int fd, const char *path, uint32_t capacity)
 {
         size_t len = (size_t)fl_ring_size(capacity);
         char num[FL_NUM_TEXT];
         void *map;
 
+        if (!within_file_size_limit(len)) {
+                unlink(path);
+                fl_ring_close_fd(fd);
+                return refuse(path, "its size (KiB) is over the file size limit (ulimit -f): ",
+                              fl_utoa(len >> 10, num));
+        }
         /* Reserve the blocks now: a sparse file on a full disk would SIGBUS the host program on
          * its first append instead of failing here. Filesystems without fallocate stay sparse. */
         if (ftruncate(fd, (off_t)len) < 0 ||
