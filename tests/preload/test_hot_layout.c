@@ -4,13 +4,11 @@
  * when they were grouped, tests/bench/paired.c). Read from the library's own symbol table. */
 #include <criterion/criterion.h>
 #include <elf.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "elf_image.h"
 #include "fltest.h"
 
 /* What runs after socket()'s system call returns and before close()'s, in the common case
@@ -24,49 +22,23 @@ static const char *const hot_path[] = {
 #define HOT_PATH_COUNT (sizeof(hot_path) / sizeof(hot_path[0]))
 #define SPAN_LIMIT     (4 * 4096)
 
-struct image {
-        const unsigned char *bytes;
-        size_t size;
-};
-
-static struct image map_library(const char *path)
-{
-        struct image image = {NULL, 0};
-        struct stat st;
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
-
-        cr_assert_geq(fd, 0, "cannot open %s", path);
-        cr_assert_eq(fstat(fd, &st), 0);
-        image.size = (size_t)st.st_size;
-        image.bytes = mmap(NULL, image.size, PROT_READ, MAP_PRIVATE, fd, 0);
-        close(fd);
-        cr_assert_neq(image.bytes, MAP_FAILED);
-        return image;
-}
-
-static const Elf64_Shdr *section(const struct image *image, unsigned index)
-{
-        const Elf64_Ehdr *eh = (const Elf64_Ehdr *)image->bytes;
-
-        return (const Elf64_Shdr *)(image->bytes + eh->e_shoff + (size_t)index * eh->e_shentsize);
-}
-
 /* The start and end of each hot-path function, from .symtab (local functions included). */
-static int find_functions(const struct image *image, Elf64_Addr start[], Elf64_Addr end[])
+static int find_functions(const struct fl_elf_image *image, Elf64_Addr start[], Elf64_Addr end[])
 {
-        const Elf64_Ehdr *eh = (const Elf64_Ehdr *)image->bytes;
+        const Elf64_Ehdr *eh = fl_elf_header(image);
         int found = 0;
 
         cr_assert_eq(memcmp(eh->e_ident, ELFMAG, SELFMAG), 0);
         cr_assert_eq(eh->e_ident[EI_CLASS], ELFCLASS64);
         for (unsigned i = 0; i < eh->e_shnum; i++) {
-                const Elf64_Shdr *symtab = section(image, i);
+                const Elf64_Shdr *symtab = fl_elf_section(image, i);
                 const char *names;
                 const Elf64_Sym *sym;
 
                 if (symtab->sh_type != SHT_SYMTAB)
                         continue;
-                names = (const char *)image->bytes + section(image, symtab->sh_link)->sh_offset;
+                names =
+                    (const char *)image->bytes + fl_elf_section(image, symtab->sh_link)->sh_offset;
                 sym = (const Elf64_Sym *)(image->bytes + symtab->sh_offset);
                 for (size_t s = 0; s < symtab->sh_size / sizeof(*sym); s++) {
                         if (ELF64_ST_TYPE(sym[s].st_info) != STT_FUNC)
@@ -86,7 +58,7 @@ static int find_functions(const struct image *image, Elf64_Addr start[], Elf64_A
 Test(hot_layout, socket_close_path_lies_in_a_few_pages)
 {
         const char *san = getenv("FL_SAN");
-        struct image image;
+        struct fl_elf_image image;
         Elf64_Addr start[HOT_PATH_COUNT] = {0}, end[HOT_PATH_COUNT] = {0};
         Elf64_Addr low = (Elf64_Addr)-1, high = 0;
         int found;
@@ -94,7 +66,8 @@ Test(hot_layout, socket_close_path_lies_in_a_few_pages)
         /* Instrumentation, not placement, sets the code's size there; nobody measures it. */
         if (san && *san)
                 cr_skip_test("a sanitizer build (%s)", san);
-        image = map_library(fl_build_path("libforklock.so"));
+        image = fl_elf_map(fl_build_path("libforklock.so"));
+        cr_assert_not_null(image.bytes, "cannot map libforklock.so as a 64-bit ELF file");
         found = find_functions(&image, start, end);
 
         for (size_t h = 0; h < HOT_PATH_COUNT; h++)

@@ -5,68 +5,39 @@
  * variables that a start writes lie together, the 4 KiB buffers that few processes write after
  * them (common storage: shim/core/fdtable.c). Read from the library's own headers. */
 #include <criterion/criterion.h>
-#include <elf.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "elf_image.h"
 #include "fltest.h"
 
 #define PAGE        4096u
 #define SMALL_LIMIT 1024u /* bytes: what counts as a small variable */
 
-struct image {
-        const unsigned char *bytes;
-        size_t size;
-};
-
-static struct image map_library(void)
+static struct fl_elf_image map_library(void)
 {
         const char *path = fl_build_path("libforklock.so");
-        struct image image = {NULL, 0};
-        struct stat st;
-        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        struct fl_elf_image image = fl_elf_map(path);
 
-        cr_assert_geq(fd, 0, "cannot open %s", path);
-        cr_assert_eq(fstat(fd, &st), 0);
-        image.size = (size_t)st.st_size;
-        image.bytes = mmap(NULL, image.size, PROT_READ, MAP_PRIVATE, fd, 0);
-        close(fd);
-        cr_assert_neq(image.bytes, MAP_FAILED);
-        cr_assert_eq(memcmp(image.bytes, ELFMAG, SELFMAG), 0);
-        cr_assert_eq(image.bytes[EI_CLASS], ELFCLASS64);
+        cr_assert_not_null(image.bytes, "cannot map %s as a 64-bit ELF file", path);
         return image;
 }
 
-static const Elf64_Ehdr *header(const struct image *image)
-{
-        return (const Elf64_Ehdr *)image->bytes;
-}
-
-static const Elf64_Shdr *section(const struct image *image, unsigned index)
-{
-        return (const Elf64_Shdr *)(image->bytes + header(image)->e_shoff +
-                                    (size_t)index * header(image)->e_shentsize);
-}
-
-static bool writable_data(const struct image *image, unsigned index)
+static bool writable_data(const struct fl_elf_image *image, unsigned index)
 {
         const Elf64_Shdr *sh;
 
-        if (index == SHN_UNDEF || index >= header(image)->e_shnum)
+        if (index == SHN_UNDEF || index >= fl_elf_header(image)->e_shnum)
                 return false;
-        sh = section(image, index);
+        sh = fl_elf_section(image, index);
         return (sh->sh_flags & SHF_WRITE) && (sh->sh_flags & SHF_ALLOC) &&
                !(sh->sh_flags & SHF_TLS);
 }
 
 Test(start_layout, code_and_read_only_data_are_one_segment)
 {
-        struct image image = map_library();
-        const Elf64_Ehdr *eh = header(&image);
+        struct fl_elf_image image = map_library();
+        const Elf64_Ehdr *eh = fl_elf_header(&image);
         int loads = 0, executable = 0;
 
         for (unsigned i = 0; i < eh->e_phnum; i++) {
@@ -91,7 +62,7 @@ Test(start_layout, code_and_read_only_data_are_one_segment)
 Test(start_layout, small_variables_lie_in_two_pages)
 {
         const char *san = getenv("FL_SAN");
-        struct image image;
+        struct fl_elf_image image;
         const Elf64_Ehdr *eh;
         Elf64_Addr low = (Elf64_Addr)-1, high = 0;
         const char *low_name = "", *high_name = "";
@@ -101,15 +72,16 @@ Test(start_layout, small_variables_lie_in_two_pages)
         if (san && *san)
                 cr_skip_test("a sanitizer build (%s)", san);
         image = map_library();
-        eh = header(&image);
+        eh = fl_elf_header(&image);
         for (unsigned i = 0; i < eh->e_shnum; i++) {
-                const Elf64_Shdr *symtab = section(&image, i);
+                const Elf64_Shdr *symtab = fl_elf_section(&image, i);
                 const Elf64_Sym *sym;
                 const char *names;
 
                 if (symtab->sh_type != SHT_SYMTAB)
                         continue;
-                names = (const char *)image.bytes + section(&image, symtab->sh_link)->sh_offset;
+                names =
+                    (const char *)image.bytes + fl_elf_section(&image, symtab->sh_link)->sh_offset;
                 sym = (const Elf64_Sym *)(image.bytes + symtab->sh_offset);
                 for (size_t s = 0; s < symtab->sh_size / sizeof(*sym); s++) {
                         if (ELF64_ST_TYPE(sym[s].st_info) != STT_OBJECT || !sym[s].st_size ||
