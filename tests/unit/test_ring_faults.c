@@ -65,37 +65,83 @@ static void append(struct fl_ring *ring)
         cr_assert_neq(fl_ring_append(ring, &rec), 0);
 }
 
-/* A child's first record in a ring: the header and the slot's page, one fault each. The child
- * first appends to another ring so that its code and stack are already faulted in. */
-Test(ring_faults, first_record_in_a_child_faults_each_page_once)
+/* The minor faults a fork child takes in measured(ctx), after warm(ctx) (NULL: none) has faulted
+ * in what the step itself needs but does not measure; capped at 250 to fit an exit status. */
+static long faults_in_child(void (*warm)(void *), void (*measured)(void *), void *ctx)
 {
-        struct fl_ring warm, ring;
         int status;
-        pid_t pid;
+        pid_t pid = fork();
 
-        skip_under_sanitizers();
-
-        open_ring(&warm, "warm");
-        open_ring(&ring, "ring");
-        append(&warm);
-        append(&ring);
-        pid = fork();
         cr_assert_geq(pid, 0);
         if (pid == 0) {
                 long before;
 
                 minor_faults();
-                append(&warm);
+                if (warm)
+                        warm(ctx);
                 before = minor_faults();
-                append(&ring);
-                _exit((int)(minor_faults() - before));
+                measured(ctx);
+                before = minor_faults() - before;
+                _exit((int)(before > 250 ? 250 : before));
         }
         cr_assert_eq(waitpid(pid, &status, 0), pid);
         cr_assert(WIFEXITED(status));
-        cr_expect_leq(WEXITSTATUS(status), 2, "%d faults for the header and one slot page",
-                      WEXITSTATUS(status));
-        fl_ring_close(&warm);
-        fl_ring_close(&ring);
+        return WEXITSTATUS(status);
+}
+
+struct two_rings {
+        struct fl_ring warm, ring;
+};
+
+/* Both rings made here, each with a record: a child then finds their pages in the page cache. */
+static void open_both_with_a_record(struct two_rings *r)
+{
+        open_ring(&r->warm, "warm");
+        open_ring(&r->ring, "ring");
+        append(&r->warm);
+        append(&r->ring);
+}
+
+static void append_warm(void *ctx)
+{
+        append(&((struct two_rings *)ctx)->warm);
+}
+
+static void append_ring(void *ctx)
+{
+        append(&((struct two_rings *)ctx)->ring);
+}
+
+static void join_and_append_warm(void *ctx)
+{
+        struct two_rings *r = ctx;
+
+        open_ring(&r->warm, "warm");
+        append(&r->warm);
+}
+
+static void join_and_append_ring(void *ctx)
+{
+        struct two_rings *r = ctx;
+
+        open_ring(&r->ring, "ring");
+        append(&r->ring);
+}
+
+/* A child's first record in a ring: the header and the slot's page, one fault each. The child
+ * first appends to another ring so that its code and stack are already faulted in. */
+Test(ring_faults, first_record_in_a_child_faults_each_page_once)
+{
+        struct two_rings r;
+        long faults;
+
+        skip_under_sanitizers();
+
+        open_both_with_a_record(&r);
+        faults = faults_in_child(append_warm, append_ring, &r);
+        cr_expect_leq(faults, 2, "%ld faults for the header and one slot page", faults);
+        fl_ring_close(&r.warm);
+        fl_ring_close(&r.ring);
 }
 
 /* A process joining a ring someone else made (every new image under `forklock run`): the join and
@@ -103,61 +149,45 @@ Test(ring_faults, first_record_in_a_child_faults_each_page_once)
  * first, so that the code and the stack of a join are already faulted in. */
 Test(ring_faults, joining_and_first_record_fault_each_page_once)
 {
-        struct fl_ring warm, ring;
-        int status;
-        pid_t pid;
+        struct two_rings r;
+        long faults;
 
         skip_under_sanitizers();
 
-        open_ring(&warm, "warm");
-        open_ring(&ring, "ring");
-        append(&warm);
-        append(&ring);
-        fl_ring_close(&warm);
-        fl_ring_close(&ring);
-        pid = fork();
-        cr_assert_geq(pid, 0);
-        if (pid == 0) {
-                long before;
+        open_both_with_a_record(&r);
+        fl_ring_close(&r.warm);
+        fl_ring_close(&r.ring);
+        faults = faults_in_child(join_and_append_warm, join_and_append_ring, &r);
+        cr_expect_leq(faults, 2, "%ld faults for the join and its first record", faults);
+}
 
-                minor_faults();
-                open_ring(&warm, "warm");
-                append(&warm);
-                before = minor_faults();
-                open_ring(&ring, "ring");
-                append(&ring);
-                _exit((int)(minor_faults() - before));
-        }
-        cr_assert_eq(waitpid(pid, &status, 0), pid);
-        cr_assert(WIFEXITED(status));
-        cr_expect_leq(WEXITSTATUS(status), 2, "%d faults for the join and its first record",
-                      WEXITSTATUS(status));
+struct mapped_file {
+        char *map;
+        size_t len;
+};
+
+static void write_each_page(void *ctx)
+{
+        const struct mapped_file *f = ctx;
+
+        for (size_t at = FL_RING_HEADER_SIZE; at < f->len; at += 4096)
+                f->map[at] = 1;
 }
 
 /* Faults a fork child takes writing one byte in each page of a shared mapping of path. */
 static long child_faults_writing_each_page(const char *path, size_t len)
 {
-        int status, fd = open(path, O_RDWR | O_CLOEXEC);
-        char *map;
-        pid_t pid;
+        struct mapped_file f = {NULL, len};
+        int fd = open(path, O_RDWR | O_CLOEXEC);
+        long faults;
 
         cr_assert_geq(fd, 0, "cannot open %s", path);
-        map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+        f.map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
         close(fd);
-        cr_assert_neq(map, MAP_FAILED);
-        pid = fork();
-        cr_assert_geq(pid, 0);
-        if (pid == 0) {
-                long before = minor_faults();
-
-                for (size_t at = FL_RING_HEADER_SIZE; at < len; at += 4096)
-                        map[at] = 1;
-                _exit((int)((minor_faults() - before) > 250 ? 250 : minor_faults() - before));
-        }
-        cr_assert_eq(waitpid(pid, &status, 0), pid);
-        cr_assert(WIFEXITED(status));
-        munmap(map, len);
-        return WEXITSTATUS(status);
+        cr_assert_neq(f.map, MAP_FAILED);
+        faults = faults_in_child(NULL, write_each_page, &f);
+        munmap(f.map, len);
+        return faults;
 }
 
 /* Files made the two ways a ring file could be: reserved only (ftruncate, fallocate: how rings
