@@ -23,6 +23,8 @@ static inline long fl_kernel_socket(int family, int type, int protocol)
         return result;
 }
 #else
+/* Never called: with FL_KERNEL_SOCKET 0 the wrapper's branches that would call it fold away
+ * (fl_real_socket_is_stub is false off x86_64 too); it exists so that they compile everywhere. */
 #define FL_KERNEL_SOCKET 0
 static inline long fl_kernel_socket(int family, int type, int protocol)
 {
