@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/auxv.h>
 
 #include "hot.h"
@@ -30,19 +31,78 @@ static struct fl_shim process = {
 static _Atomic int state = NOT_STARTED;
 static __thread int starting_here;
 
+/* The variables the library reads, found in one walk over environ with getenv's answer (the first
+ * entry of each name): ten getenv calls would walk it ten times, in every new image. */
+enum forklock_variable {
+        VAR_MODE,
+        VAR_PROFILE,
+        VAR_SCOPE,
+        VAR_SIMULATE,
+        VAR_NO_LOCK,
+        VAR_ONLY_CMDS,
+        VAR_SKIP_CMDS,
+        VAR_LOG,
+        VAR_RING,
+        VAR_INHERIT,
+        VAR_COUNT
+};
+
+#define PREFIX "FORKLOCK_"
+
+static const char *const variable_names[VAR_COUNT] = {
+    [VAR_MODE] = "MODE",           [VAR_PROFILE] = "PROFILE", [VAR_SCOPE] = "SCOPE",
+    [VAR_SIMULATE] = "SIMULATE",   [VAR_NO_LOCK] = "NO_LOCK", [VAR_ONLY_CMDS] = "ONLY_CMDS",
+    [VAR_SKIP_CMDS] = "SKIP_CMDS", [VAR_LOG] = "LOG",         [VAR_RING] = "RING",
+    [VAR_INHERIT] = "INHERIT",
+};
+
+static const char *value_after_name(const char *entry, const char *name)
+{
+        while (*name && *entry == *name) {
+                entry++;
+                name++;
+        }
+        return *name == '\0' && *entry == '=' ? entry + 1 : NULL;
+}
+
+static void find_variables(char *const *env, const char *value[VAR_COUNT])
+{
+        for (int v = 0; v < VAR_COUNT; v++)
+                value[v] = NULL;
+        for (; env && *env; env++) {
+                const char *rest;
+
+                if ((*env)[0] != 'F' || strncmp(*env, PREFIX, sizeof(PREFIX) - 1) != 0)
+                        continue;
+                rest = *env + sizeof(PREFIX) - 1;
+                for (int v = 0; v < VAR_COUNT; v++) {
+                        const char *found = value_after_name(rest, variable_names[v]);
+
+                        if (found) {
+                                if (!value[v])
+                                        value[v] = found;
+                                break;
+                        }
+                }
+        }
+}
+
 static void read_environment(void)
 {
         /* Under secure execution (setuid, setgid, file capabilities) the environment comes from a
          * user the program does not trust: no paths, no old-kernel emulation, no ring size. The
          * test switch FORKLOCK_NO_LOCK exists only in the test build of the library. */
         bool secure = getauxval(AT_SECURE) != 0;
+        const char *value[VAR_COUNT];
+
+        find_variables(environ, value);
         struct fl_config_text text = {
-            .mode = getenv("FORKLOCK_MODE"),
-            .profile = getenv("FORKLOCK_PROFILE"),
-            .scope = getenv("FORKLOCK_SCOPE"),
-            .simulate = secure ? NULL : getenv("FORKLOCK_SIMULATE"),
+            .mode = value[VAR_MODE],
+            .profile = value[VAR_PROFILE],
+            .scope = value[VAR_SCOPE],
+            .simulate = secure ? NULL : value[VAR_SIMULATE],
 #ifdef FL_TEST_BUILD
-            .no_lock = getenv("FORKLOCK_NO_LOCK"),
+            .no_lock = value[VAR_NO_LOCK],
 #endif
         };
 
@@ -50,16 +110,16 @@ static void read_environment(void)
 #ifdef FL_TEST_BUILD
         fl_forklock_disable(process.config.no_lock);
 #endif
-        if (!fl_cmds_selected(getenv("FORKLOCK_ONLY_CMDS"), getenv("FORKLOCK_SKIP_CMDS"),
+        if (!fl_cmds_selected(value[VAR_ONLY_CMDS], value[VAR_SKIP_CMDS],
                               program_invocation_short_name))
                 process.config.mode = FL_MODE_OFF;
         if (process.config.mode == FL_MODE_OFF)
                 return;
         fl_ids_start();
         fl_image_install_atfork();
-        fl_recorder_start(&process, secure ? NULL : fl_log_path_checked(getenv("FORKLOCK_LOG")),
-                          secure ? NULL : getenv("FORKLOCK_RING"));
-        fl_inherit_warn_if_invalid(getenv("FORKLOCK_INHERIT"));
+        fl_recorder_start(&process, secure ? NULL : fl_log_path_checked(value[VAR_LOG]),
+                          secure ? NULL : value[VAR_RING]);
+        fl_inherit_warn_if_invalid(value[VAR_INHERIT]);
         /* Every new image carries the library on through exec (the audit runs in the
          * constructor below). */
         if (!secure)

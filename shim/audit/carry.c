@@ -74,11 +74,14 @@ void fl_carry_save(char *const envp[])
         nsaved = n;
 }
 
+/* By hand, not strchr: every exec asks, and in a fork child libc's strchr is one more text page. */
 static size_t name_len(const char *entry)
 {
-        const char *eq = strchr(entry, '=');
+        size_t n = 0;
 
-        return eq ? (size_t)(eq - entry) : strlen(entry);
+        while (entry[n] && entry[n] != '=')
+                n++;
+        return n;
 }
 
 static bool defines(char *const envp[], size_t count, const char *entry)

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "raw_syscall.h"
 
 struct dirent64_head {
         uint64_t ino;
@@ -39,12 +40,12 @@ static int each_from_proc(fl_audit_fd_fn each, void *ctx)
         char buf[1024];
         int n = 0;
         long got;
-        int dir =
-            (int)syscall(SYS_openat, AT_FDCWD, "/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        int dir = (int)fl_raw_syscall(SYS_openat, AT_FDCWD, "/proc/self/fd",
+                                      O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
         if (dir < 0)
                 return -1;
-        while ((got = syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
+        while ((got = fl_raw_syscall(SYS_getdents64, dir, buf, sizeof(buf))) > 0) {
                 for (long pos = 0; pos < got;) {
                         const struct dirent64_head *d = (const void *)(buf + pos);
                         int fd = parse_fd_name(d->name);
@@ -57,7 +58,7 @@ static int each_from_proc(fl_audit_fd_fn each, void *ctx)
                         }
                 }
         }
-        syscall(SYS_close, dir);
+        fl_raw_syscall(SYS_close, dir);
         return got < 0 && n == 0 ? -1 : n;
 }
 
@@ -71,14 +72,15 @@ static bool only_standard_fds(void)
         int standard = 0;
 
 #ifdef SYS_newfstatat /* raw where the kernel's struct stat is libc's, as in the listing */
-        if (syscall(SYS_newfstatat, AT_FDCWD, "/proc/self/fd", &st, 0) < 0 || st.st_size <= 0)
+        if (fl_raw_syscall(SYS_newfstatat, AT_FDCWD, "/proc/self/fd", &st, 0) < 0 ||
+            st.st_size <= 0)
                 return false;
 #else
         if (stat("/proc/self/fd", &st) < 0 || st.st_size <= 0)
                 return false;
 #endif
         for (int fd = 0; fd < 3; fd++)
-                standard += syscall(SYS_fcntl, fd, F_GETFD) >= 0;
+                standard += fl_raw_syscall(SYS_fcntl, fd, F_GETFD) >= 0;
         return st.st_size == standard;
 }
 
@@ -93,13 +95,13 @@ int fl_audit_each_fd(fl_audit_fd_fn each, void *ctx)
         if (n < 0) {
                 n = 0;
                 for (int fd = 3; fd < FL_AUDIT_SCAN_MAX; fd++) {
-                        if (syscall(SYS_fcntl, fd, F_GETFD) < 0)
+                        if (fl_raw_syscall(SYS_fcntl, fd, F_GETFD) < 0)
                                 continue;
                         n++;
                         if (each)
                                 each(fd, ctx);
                 }
         }
-        errno = saved;
+        fl_errno_keep(saved);
         return n;
 }

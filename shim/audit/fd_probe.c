@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include "raw_syscall.h"
 
 #define SMALL_TABLE 64 /* NR_OPEN_DEFAULT: BITS_PER_LONG slots */
 #define SET_BYTES   (2 * SMALL_TABLE / 8)
@@ -30,7 +31,7 @@ static bool table_is_small(void)
 
         memset(bytes, 0, SET_BYTES / 2);
         memset(bytes + SET_BYTES / 2, 0xff, SET_BYTES / 2);
-        if (syscall(SYS_pselect6, 2 * SMALL_TABLE, set, NULL, NULL, &zero, NULL) != 0)
+        if (fl_raw_syscall(SYS_pselect6, 2 * SMALL_TABLE, set, NULL, NULL, &zero, NULL) != 0)
                 return false;
         for (int i = SET_BYTES / 2; i < SET_BYTES; i++)
                 if (bytes[i] != 0xff)
@@ -40,18 +41,15 @@ static bool table_is_small(void)
 
 int fl_fd_probe_each(fl_audit_fd_fn each, void *ctx)
 {
-        int saved = errno, n = 0;
+        int n = 0;
 
-        if (!table_is_small()) {
-                errno = saved;
+        if (!table_is_small())
                 return -1;
-        }
         for (int fd = 3; fd < SMALL_TABLE; fd++)
-                if (syscall(SYS_fcntl, fd, F_GETFD) >= 0) {
+                if (fl_raw_syscall(SYS_fcntl, fd, F_GETFD) >= 0) {
                         n++;
                         if (each)
                                 each(fd, ctx);
                 }
-        errno = saved;
         return n;
 }

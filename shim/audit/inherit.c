@@ -9,25 +9,35 @@
 
 #include "warn.h"
 
-static const char *value_of(const char *entry, const char *name)
+/* The first byte is compared before anything else: envp is walked once per exec and once per
+ * start, and most entries share no first byte with any convention. */
+static const char *value_of(const char *entry, const char *name, size_t length)
 {
-        size_t n = strlen(name);
-
-        if (strncmp(entry, name, n) == 0 && entry[n] == '=')
-                return entry + n + 1;
-        return NULL;
+        if (entry[0] != name[0] || strncmp(entry, name, length) != 0 || entry[length] != '=')
+                return NULL;
+        return entry + length + 1;
 }
 
-static const char *const variables[FL_VAR_COUNT] = {
-    [FL_VAR_LISTEN_FDS] = "LISTEN_FDS",
-    [FL_VAR_LISTEN_PID] = "LISTEN_PID",
-    [FL_VAR_NGINX] = "NGINX",
-    [FL_VAR_FORKLOCK_INHERIT] = "FORKLOCK_INHERIT",
-    [FL_VAR_MAKEFLAGS] = "MAKEFLAGS",
-    [FL_VAR_SERVER_STARTER_PORT] = "SERVER_STARTER_PORT",
-    [FL_VAR_EINHORN_FD_COUNT] = "EINHORN_FD_COUNT",
-    [FL_VAR_GUNICORN_FD] = "GUNICORN_FD",
-    [FL_VAR_UNICORN_FD] = "UNICORN_FD",
+struct variable {
+        const char *name;
+        size_t length;
+};
+
+#define VARIABLE(text)                                                                             \
+        {                                                                                          \
+                text, sizeof(text) - 1                                                             \
+        }
+
+static const struct variable variables[FL_VAR_COUNT] = {
+    [FL_VAR_LISTEN_FDS] = VARIABLE("LISTEN_FDS"),
+    [FL_VAR_LISTEN_PID] = VARIABLE("LISTEN_PID"),
+    [FL_VAR_NGINX] = VARIABLE("NGINX"),
+    [FL_VAR_FORKLOCK_INHERIT] = VARIABLE("FORKLOCK_INHERIT"),
+    [FL_VAR_MAKEFLAGS] = VARIABLE("MAKEFLAGS"),
+    [FL_VAR_SERVER_STARTER_PORT] = VARIABLE("SERVER_STARTER_PORT"),
+    [FL_VAR_EINHORN_FD_COUNT] = VARIABLE("EINHORN_FD_COUNT"),
+    [FL_VAR_GUNICORN_FD] = VARIABLE("GUNICORN_FD"),
+    [FL_VAR_UNICORN_FD] = VARIABLE("UNICORN_FD"),
 };
 
 void fl_inherit_from_envp(struct fl_inherit_env *env, char *const envp[])
@@ -36,7 +46,8 @@ void fl_inherit_from_envp(struct fl_inherit_env *env, char *const envp[])
         env->envp = envp;
         for (size_t i = 0; envp && envp[i]; i++)
                 for (int v = 0; v < FL_VAR_COUNT; v++) {
-                        const char *value = value_of(envp[i], variables[v]);
+                        const char *value =
+                            value_of(envp[i], variables[v].name, variables[v].length);
 
                         if (value) {
                                 env->value[v] = value;

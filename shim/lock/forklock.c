@@ -11,6 +11,7 @@
 
 #include "errno_keep.h"
 #include "fork_data.h"
+#include "raw_syscall.h"
 
 /* Who is inside and who waits; changed only under guard, with every signal blocked. */
 struct lock_state {
@@ -56,12 +57,12 @@ static bool lock_disabled(void)
 
 static void futex_wait(_Atomic uint32_t *word, uint32_t expected)
 {
-        syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
+        fl_raw_syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, expected, NULL, NULL, 0);
 }
 
 static void futex_wake(_Atomic uint32_t *word, int count)
 {
-        syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, count, NULL, NULL, 0);
+        fl_raw_syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, count, NULL, NULL, 0);
 }
 
 static void guard_lock(void)
@@ -141,12 +142,12 @@ static void block_all_signals(sigset_t *saved)
 {
         static const unsigned long long all = ~LIBC_SIGNALS;
 
-        syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, saved, KERNEL_SET_BYTES);
+        fl_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, saved, KERNEL_SET_BYTES);
 }
 
 static void restore_signals(const sigset_t *saved)
 {
-        syscall(SYS_rt_sigprocmask, SIG_SETMASK, saved, NULL, KERNEL_SET_BYTES);
+        fl_raw_syscall(SYS_rt_sigprocmask, SIG_SETMASK, saved, NULL, KERNEL_SET_BYTES);
 }
 #endif
 
@@ -228,7 +229,7 @@ void fl_forklock_read_lock(struct fl_lock_token *token)
         enter_as_reader();
         read_depth = 1;
         token->acquired = true;
-        errno = saved;
+        fl_errno_keep(saved);
 }
 
 void fl_forklock_read_unlock(struct fl_lock_token *token)
@@ -240,7 +241,7 @@ void fl_forklock_read_unlock(struct fl_lock_token *token)
         read_depth = 0;
         leave_as_reader();
         restore_signals(&token->saved_mask);
-        errno = saved;
+        fl_errno_keep(saved);
 }
 
 void fl_forklock_write_lock(struct fl_lock_token *token)
@@ -255,7 +256,7 @@ void fl_forklock_write_lock(struct fl_lock_token *token)
         enter_as_writer();
         write_depth = 1;
         token->acquired = true;
-        errno = saved;
+        fl_errno_keep(saved);
 }
 
 /* The token is thread-local: each field is written only when it changes, so that in a program
@@ -325,7 +326,7 @@ void fl_forklock_write_unlock(struct fl_lock_token *token)
         leave_as_writer();
         restore_signals(&token->saved_mask);
         token->acquired = false;
-        errno = saved;
+        fl_errno_keep(saved);
 }
 
 /* Runs in a child of fork, where only this thread exists. A fork that ThreadSanitizer does not see

@@ -1,6 +1,7 @@
 #include "ids.h"
 #include "fork_data.h"
 #include "hot.h"
+#include "raw_syscall.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -105,10 +106,10 @@ FL_HOT pid_t fl_ids_pid(void)
         pid_t pid;
 
         if (kernel_must_answer() || !(cache = pid_cache()))
-                return (pid_t)syscall(SYS_getpid);
+                return (pid_t)fl_raw_syscall(SYS_getpid);
         pid = atomic_load_explicit(&cache->pid, memory_order_relaxed);
         if (pid == 0) {
-                pid = (pid_t)syscall(SYS_getpid);
+                pid = (pid_t)fl_raw_syscall(SYS_getpid);
                 atomic_store_explicit(&cache->pid, pid, memory_order_relaxed);
         }
         return pid;
@@ -120,10 +121,10 @@ FL_HOT pid_t fl_ids_tid(void)
 
         if (kernel_must_answer() || !atomic_load_explicit(&page, memory_order_relaxed) ||
             atomic_load_explicit(&page_cold, memory_order_relaxed))
-                return (pid_t)syscall(SYS_gettid);
+                return (pid_t)fl_raw_syscall(SYS_gettid);
         pid = fl_ids_pid();
         if (cached_tid_pid != pid) {
-                cached_tid = (pid_t)syscall(SYS_gettid);
+                cached_tid = (pid_t)fl_raw_syscall(SYS_gettid);
                 cached_tid_pid = pid;
         }
         return cached_tid;

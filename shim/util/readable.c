@@ -1,5 +1,6 @@
 #include "readable.h"
 #include "fork_data.h"
+#include "raw_syscall.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -88,11 +89,11 @@ static unsigned probe_vector(const struct probe *p, uintptr_t page, struct iovec
 
 static long sigmask_copy(const void *set)
 {
-        long got = syscall(SYS_rt_sigprocmask, HOW_NONE, set, NULL, (size_t)8);
+        long got = fl_raw_syscall(SYS_rt_sigprocmask, HOW_NONE, set, NULL, 8);
 
-        if (got < 0 && errno == EINVAL)
+        if (got == -EINVAL)
                 return 1;
-        return got < 0 && errno == EFAULT ? 0 : -1;
+        return got == -EFAULT ? 0 : -1;
 }
 
 /* Asked once per process (and per fork child that has not asked yet): an emulator or sandbox
@@ -130,13 +131,13 @@ static long readable_by_vm_readv(struct probe *p, const struct iovec *remote, un
         if (atomic_load_explicit(&vm_readv_refused, memory_order_relaxed))
                 return -1;
         if (p->self == 0)
-                p->self = (pid_t)syscall(SYS_getpid);
-        got = syscall(SYS_process_vm_readv, p->self, &local, 1UL, remote, (unsigned long)n, 0UL);
+                p->self = (pid_t)fl_raw_syscall(SYS_getpid);
+        got = fl_raw_syscall(SYS_process_vm_readv, p->self, &local, 1, remote, n, 0);
         if (got >= 0)
                 return got;
-        if (errno == EFAULT)
+        if (got == -EFAULT)
                 return 0;
-        if (errno == EPERM || errno == ENOSYS)
+        if (got == -EPERM || got == -ENOSYS)
                 atomic_store_explicit(&vm_readv_refused, true, memory_order_relaxed);
         return -1;
 }
@@ -148,16 +149,16 @@ static long readable_by_pipe(struct probe *p, const struct iovec *remote)
         char sink;
         long got;
 
-        if (p->pipe[0] < 0 && syscall(SYS_pipe2, p->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
+        if (p->pipe[0] < 0 && fl_raw_syscall(SYS_pipe2, p->pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
                 p->pipe[0] = p->pipe[1] = -1;
                 return -1;
         }
-        got = syscall(SYS_write, p->pipe[1], remote->iov_base, (size_t)1);
+        got = fl_raw_syscall(SYS_write, p->pipe[1], remote->iov_base, 1);
         if (got == 1)
-                syscall(SYS_read, p->pipe[0], &sink, (size_t)1);
+                fl_raw_syscall(SYS_read, p->pipe[0], &sink, 1);
         if (got >= 0)
                 return got;
-        return errno == EFAULT ? 0 : -1;
+        return got == -EFAULT ? 0 : -1;
 }
 
 static bool readable(struct probe *p, const void *addr)
@@ -181,6 +182,31 @@ static bool readable(struct probe *p, const void *addr)
         return true;
 }
 
+/* memchr's answer without libc's memchr, whose text page would be one more fault in every fork
+ * child that execs. A word at a time once aligned: the words read lie in the page just found
+ * readable, but past the NUL they read bytes that are not the string's. */
+__attribute__((no_sanitize("address"))) static bool has_nul(const char *text, size_t span)
+{
+        const unsigned long ones = (unsigned long)-1 / 0xff, highs = ones << 7;
+        const char *end = text + span;
+
+        for (; text < end && (uintptr_t)text % sizeof(unsigned long); text++)
+                if (*text == '\0')
+                        return true;
+        for (; end - text >= (ptrdiff_t)sizeof(unsigned long); text += sizeof(unsigned long)) {
+                unsigned long word;
+
+                memcpy(&word, text, sizeof(word));
+
+                if ((word - ones) & ~word & highs)
+                        return true;
+        }
+        for (; text < end; text++)
+                if (*text == '\0')
+                        return true;
+        return false;
+}
+
 /* Up to the NUL or max bytes, whichever comes first. */
 static bool string_readable(struct probe *p, const char *text, size_t max)
 {
@@ -190,7 +216,7 @@ static bool string_readable(struct probe *p, const char *text, size_t max)
 
                 if (!readable(p, text))
                         return false;
-                if (span == max || memchr(text, '\0', span))
+                if (span == max || has_nul(text, span))
                         return true;
                 text = page_end;
                 max -= span;
@@ -220,41 +246,35 @@ static void probe_start(struct probe *p)
 static void probe_end(const struct probe *p)
 {
         if (p->pipe[0] >= 0) {
-                syscall(SYS_close, p->pipe[0]);
-                syscall(SYS_close, p->pipe[1]);
+                fl_raw_syscall(SYS_close, p->pipe[0]);
+                fl_raw_syscall(SYS_close, p->pipe[1]);
         }
 }
 
 bool fl_vector_readable(char *const vector[])
 {
         struct probe p;
-        int saved;
         bool ok;
 
         if (!vector)
                 return true;
-        saved = errno;
         probe_start(&p);
         ok = entries_readable(&p, vector);
         probe_end(&p);
-        errno = saved;
         return ok;
 }
 
 bool fl_string_readable(const char *text, size_t max)
 {
         struct probe p;
-        int saved;
         bool ok;
 
         if (!text)
                 return false;
         if (max == 0)
                 return true;
-        saved = errno;
         probe_start(&p);
         ok = string_readable(&p, text, max);
         probe_end(&p);
-        errno = saved;
         return ok;
 }

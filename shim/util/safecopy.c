@@ -7,16 +7,15 @@
 
 #include "ids.h"
 #include "readable.h"
+#include "raw_syscall.h"
 
 static ssize_t read_own_memory(void *dst, const void *src, size_t size)
 {
         struct iovec local = {dst, size};
         struct iovec remote = {(void *)src, size};
-        int saved = errno;
-        ssize_t got = syscall(SYS_process_vm_readv, fl_ids_pid(), &local, 1, &remote, 1, 0);
+        long got = fl_raw_syscall(SYS_process_vm_readv, fl_ids_pid(), &local, 1, &remote, 1, 0);
 
-        errno = saved;
-        return got;
+        return got < 0 ? -1 : got;
 }
 
 bool fl_safe_copy_bytes(void *dst, const void *src, size_t size)

@@ -1,0 +1,65 @@
+/* System calls that leave errno alone: the result, or -errno. A fork child runs the library's
+ * probes and fd listing before exec, and there libc's syscall() costs twice: its text page is one
+ * nothing else in the child runs (a page fault), and each refusal it reports (most of the
+ * listing's fcntl calls answer EBADF) writes errno into the thread-local page, which the child
+ * then copies from its parent. The kernel call made here touches neither. */
+#ifndef FL_RAW_SYSCALL_H
+#define FL_RAW_SYSCALL_H
+
+#include <errno.h>
+#include <unistd.h>
+
+#include "errno_keep.h"
+
+#if defined(__x86_64__)
+static inline long fl_raw_syscall6(long nr, long a, long b, long c, long d, long e, long f)
+{
+        register long r10 __asm__("r10") = d;
+        register long r8 __asm__("r8") = e;
+        register long r9 __asm__("r9") = f;
+        long result;
+
+        __asm__ volatile("syscall"
+                         : "=a"(result)
+                         : "0"(nr), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                         : "rcx", "r11", "memory");
+        return result;
+}
+#elif defined(__aarch64__)
+static inline long fl_raw_syscall6(long nr, long a, long b, long c, long d, long e, long f)
+{
+        register long x8 __asm__("x8") = nr;
+        register long x0 __asm__("x0") = a;
+        register long x1 __asm__("x1") = b;
+        register long x2 __asm__("x2") = c;
+        register long x3 __asm__("x3") = d;
+        register long x4 __asm__("x4") = e;
+        register long x5 __asm__("x5") = f;
+
+        __asm__ volatile("svc 0"
+                         : "+r"(x0)
+                         : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+                         : "memory", "cc");
+        return x0;
+}
+#else
+/* i386 enters the kernel through the vDSO's entry, which libc knows: its call, errno given back. */
+static inline long fl_raw_syscall6(long nr, long a, long b, long c, long d, long e, long f)
+{
+        int saved = errno;
+        long result = syscall(nr, a, b, c, d, e, f);
+
+        if (result == -1)
+                result = -errno;
+        fl_errno_keep(saved);
+        return result;
+}
+#endif
+
+#define FL_RAW_ARGS(nr, a, b, c, d, e, f, ...)                                                     \
+        (long)(nr), (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), (long)(f)
+
+/* fl_raw_syscall(SYS_x, args...): up to six arguments, each an integer or a pointer. */
+#define fl_raw_syscall(...) fl_raw_syscall6(FL_RAW_ARGS(__VA_ARGS__, 0, 0, 0, 0, 0, 0, 0))
+
+#endif
