@@ -138,7 +138,7 @@ static void start(void)
                 return;
         }
         starting_here = 1;
-        fl_real_resolve_all();
+        fl_real_start();
         read_environment();
         starting_here = 0;
         atomic_store(&state, READY);

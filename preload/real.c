@@ -15,14 +15,27 @@
 #include <time.h>
 #include <unistd.h>
 
+/* The objects after the library, found by one walk at start: a function is looked up there the
+ * first time it is asked for, with memory reads only, so that a first call from a signal handler
+ * or a vfork child takes no lock (dlsym may take the loader's). Looking up all of them at start
+ * cost every new image ~8 us, mostly for functions it never calls. */
+static struct fl_next_objects next_objects;
+static _Atomic bool next_objects_found;
+
 static void *resolve(void *_Atomic *slot, const char *name)
 {
         void *function = atomic_load_explicit(slot, memory_order_acquire);
 
-        if (!function) {
+        if (function)
+                return function;
+        if (atomic_load_explicit(&next_objects_found, memory_order_acquire))
+                function = fl_next_symbol(&next_objects, name);
+        /* Before the walk (a call from another library's constructor), without it (an audit
+         * module, LD_DYNAMIC_WEAK, musl), or for a name it does not hold: the loader's answer. */
+        if (!function)
                 function = dlsym(RTLD_NEXT, name);
+        if (function)
                 atomic_store_explicit(slot, function, memory_order_release);
-        }
         return function;
 }
 
@@ -35,55 +48,40 @@ static void *resolve(void *_Atomic *slot, const char *name)
 FL_REAL_FUNCTIONS(FL_DEFINE_REAL)
 #undef FL_DEFINE_REAL
 
-/* The names the one walk found; dlsym answers the rest (and everything outside glibc, whose
- * loader the walk mirrors). */
-static void prefill(void *_Atomic *slot, const char *name, const struct fl_next_objects *next)
-{
-        void *function;
-
-        if (!next || atomic_load_explicit(slot, memory_order_acquire))
-                return;
-        function = fl_next_symbol(next, name);
-        if (function)
-                atomic_store_explicit(slot, function, memory_order_release);
-}
-
 _Atomic bool fl_real_socket_stub;
 
-#if defined(__x86_64__)
+#if defined(__x86_64__) && defined(__GLIBC__)
 /* The socket the walk found is the one the C library (the last object) defines, it is the pointer
  * the wrapper would call, and its code is the bare system call. */
 static bool socket_is_libcs_stub(const struct fl_next_objects *next)
 {
         struct fl_next_objects libc = {.n = 1, .objects = {next->objects[next->n - 1]}};
-        void *used = atomic_load_explicit(&real_socket, memory_order_acquire);
+        void *used = (void *)fl_real_socket();
 
         return used && used == fl_next_symbol(next, "socket") &&
                used == fl_next_symbol(&libc, "socket") && fl_is_bare_syscall(used, SYS_socket);
 }
 #endif
 
-void fl_real_resolve_all(void)
+void fl_real_start(void)
 {
-        const struct fl_next_objects *found = NULL;
 #ifdef __GLIBC__
-        struct fl_next_objects next;
-
         /* An audit module may redirect what dlsym answers; LD_DYNAMIC_WEAK changes which
-         * definition wins. Both are the loader's to apply. */
+         * definition wins. Both are the loader's to apply: every function through dlsym, now. */
         if (!getenv("LD_AUDIT") && !getenv("LD_DYNAMIC_WEAK") &&
-            fl_next_objects_find(&next, (const void *)fl_real_resolve_all, (const void *)getpid))
-                found = &next;
+            fl_next_objects_find(&next_objects, (const void *)fl_real_start,
+                                 (const void *)getpid)) {
+                atomic_store_explicit(&next_objects_found, true, memory_order_release);
+#if defined(__x86_64__)
+                if (next_objects.n > 0 && socket_is_libcs_stub(&next_objects))
+                        atomic_store_explicit(&fl_real_socket_stub, true, memory_order_relaxed);
 #endif
-#define FL_RESOLVE(name, ret, args)                                                                \
-        prefill(&real_##name, #name, found);                                                       \
-        (void)fl_real_##name();
+                return;
+        }
+#endif
+#define FL_RESOLVE(name, ret, args) (void)fl_real_##name();
         FL_REAL_FUNCTIONS(FL_RESOLVE)
 #undef FL_RESOLVE
-#if defined(__x86_64__)
-        if (found && found->n > 0 && socket_is_libcs_stub(found))
-                atomic_store_explicit(&fl_real_socket_stub, true, memory_order_relaxed);
-#endif
 }
 
 static int missing(void)

@@ -97,9 +97,11 @@
 FL_REAL_FUNCTIONS(FL_DECLARE_REAL)
 #undef FL_DECLARE_REAL
 
-void fl_real_resolve_all(void);
+/* At start: finds the objects after the library, where each function is looked up on its first
+ * use (async-signal-safe); where that walk cannot answer, resolves every function now. */
+void fl_real_start(void);
 
-/* Set by fl_real_resolve_all when socket's next definition, as the one walk found it in the C
+/* Set by fl_real_start when socket's next definition, as the one walk found it in the C
  * library itself (no interposer between forklock and libc, no audit module), is glibc's bare
  * x86_64 stub (syscall_stub.h): the wrapper may then make the kernel call itself. False
  * everywhere else: i386, aarch64, musl, before the constructor, and whenever the walk could not
