@@ -23,7 +23,10 @@ enum { NOT_STARTED, STARTING, READY };
 
 extern char **environ;
 
-static struct fl_shim process = {
+/* This and the fork lock's and pid cache's state after it in .data (fork_data.h), under 300 bytes,
+ * are what both sides of a fork write: starting on a 512-byte boundary they never straddle two
+ * pages, wherever the code before them happens to end (test_fork_pages). */
+static struct fl_shim process __attribute__((aligned(512))) = {
     .config = {.mode = FL_MODE_ENFORCE, .profile = FL_PROFILE_CLOEXEC},
     .sys = &fl_real_sys,
     .note_ino = fl_audit_note_ino,
