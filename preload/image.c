@@ -93,6 +93,7 @@ static int missing(void)
 
 static void atfork_prepare(void)
 {
+        fl_real_resolve_for_children();
         fl_image_atfork_prepare(fl_process());
 }
 
@@ -114,7 +115,10 @@ FL_EXPORT pid_t _Fork(void)
 {
         pid_t (*real)(void) = fl_real__Fork();
 
-        return real ? fl_fork(fl_process(), FL_CALL_FORK, real, false) : missing();
+        if (!real)
+                return missing();
+        fl_real_resolve_for_children();
+        return fl_fork(fl_process(), FL_CALL_FORK, real, false);
 }
 
 /* A clone child with its own memory starts in fn with a copy of the lock as this thread holds
@@ -151,8 +155,12 @@ FL_EXPORT int clone(int (*fn)(void *), void *stack, int flags, void *arg, ...)
         va_end(ap);
         if (!real)
                 return missing();
-        if (flags & CLONE_THREAD)
+        if (flags & CLONE_THREAD) {
+                fl_forklock_note_thread_clone();
                 return real(fn, stack, flags, arg, parent_tid, tls, child_tid);
+        }
+        if (!(flags & CLONE_VM))
+                fl_real_resolve_for_children();
         fl_image_begin(fl_process(), &image, FL_CALL_CLONE, NULL);
         if (flags & CLONE_VM)
                 fl_ids_shared_child_begin();

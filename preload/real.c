@@ -22,6 +22,12 @@
 static struct fl_next_objects next_objects;
 static _Atomic bool next_objects_found;
 
+static void prefill(void *_Atomic *slot, void *function)
+{
+        if (function)
+                atomic_store_explicit(slot, function, memory_order_release);
+}
+
 static void *resolve(void *_Atomic *slot, const char *name)
 {
         void *function = atomic_load_explicit(slot, memory_order_acquire);
@@ -62,6 +68,25 @@ static bool socket_is_libcs_stub(const struct fl_next_objects *next)
                used == fl_next_symbol(&libc, "socket") && fl_is_bare_syscall(used, SYS_socket);
 }
 #endif
+
+/* A fork child would look up on its own each function it calls before exec (dup2, close,
+ * execve), every child again, faulting in libc's symbol tables each time (~5 us a fork+exec):
+ * the parent looks them all up before its first fork, once for all its children. Through the
+ * walk only, which is async-signal-safe, as a fork's prepare handler must be. */
+void fl_real_resolve_for_children(void)
+{
+        static atomic_bool done;
+
+        if (atomic_load_explicit(&done, memory_order_relaxed) ||
+            !atomic_load_explicit(&next_objects_found, memory_order_acquire))
+                return;
+#define FL_PREFILL(name, ret, args)                                                                \
+        if (!atomic_load_explicit(&real_##name, memory_order_relaxed))                             \
+                prefill(&real_##name, fl_next_symbol(&next_objects, #name));
+        FL_REAL_FUNCTIONS(FL_PREFILL)
+#undef FL_PREFILL
+        atomic_store_explicit(&done, true, memory_order_relaxed);
+}
 
 void fl_real_start(void)
 {

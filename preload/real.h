@@ -100,6 +100,8 @@ FL_REAL_FUNCTIONS(FL_DECLARE_REAL)
 /* At start: finds the objects after the library, where each function is looked up on its first
  * use (async-signal-safe); where that walk cannot answer, resolves every function now. */
 void fl_real_start(void);
+/* Before a fork: looks up every function not asked for yet, so that no child has to. */
+void fl_real_resolve_for_children(void);
 
 /* Set by fl_real_start when socket's next definition, as the one walk found it in the C
  * library itself (no interposer between forklock and libc, no audit module), is glibc's bare

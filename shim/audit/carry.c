@@ -84,12 +84,21 @@ static size_t name_len(const char *entry)
         return n;
 }
 
+/* envp[i] names what entry names (its first n bytes): by hand, as name_len. */
+static bool same_name(const char *candidate, const char *entry, size_t n)
+{
+        for (size_t i = 0; i < n; i++)
+                if (candidate[i] != entry[i])
+                        return false;
+        return candidate[n] == '=';
+}
+
 static bool defines(char *const envp[], size_t count, const char *entry)
 {
         size_t n = name_len(entry);
 
         for (size_t i = 0; i < count; i++)
-                if (strncmp(envp[i], entry, n) == 0 && envp[i][n] == '=')
+                if (same_name(envp[i], entry, n))
                         return true;
         return false;
 }

@@ -9,13 +9,14 @@
 
 #include "warn.h"
 
-/* The first byte is compared before anything else: envp is walked once per exec and once per
- * start, and most entries share no first byte with any convention. */
+/* By hand, not strncmp: envp is walked on every exec, in fork children too, where libc's strncmp
+ * would be one more text page; most entries differ from every name at their first byte. */
 static const char *value_of(const char *entry, const char *name, size_t length)
 {
-        if (entry[0] != name[0] || strncmp(entry, name, length) != 0 || entry[length] != '=')
-                return NULL;
-        return entry + length + 1;
+        for (size_t i = 0; i < length; i++)
+                if (entry[i] != name[i])
+                        return NULL;
+        return entry[length] == '=' ? entry + length + 1 : NULL;
 }
 
 struct variable {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "audit_record.h"
+#include "errno_keep.h"
 #include "fdinfo.h"
 #include "fdtable.h"
 #include "ids.h"
@@ -120,7 +121,7 @@ void fl_audit_exec(struct fl_shim *shim, enum fl_call call, const char *program,
         join_argv(text, program, argv);
         fl_audit_emit_raw_ids(shim, &record, FL_DEC_NONE, text);
         fl_audit_each_fd(audit_parent_each, &scan);
-        errno = saved;
+        fl_errno_keep(saved);
 }
 
 /* posix_spawn's dup2 file actions: each target is handed over on purpose, with the inode of its

@@ -8,6 +8,10 @@
 #include <stdint.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 32))
+#include <sys/single_threaded.h>
+#define FL_HAVE_SINGLE_THREADED 1
+#endif
 
 #include "errno_keep.h"
 #include "fork_data.h"
@@ -34,6 +38,24 @@ static __thread unsigned write_depth;
  * beside the lock's state, which the parent writes after fork anyway, not in the thread-local
  * depth, whose page the parent would otherwise copy on every fork. */
 static _Atomic pthread_t fork_holder FL_FORK_DATA;
+
+/* Threads that libc does not count: clone(CLONE_THREAD) through the library's wrapper. */
+static atomic_bool threads_cloned;
+
+void fl_forklock_note_thread_clone(void)
+{
+        atomic_store_explicit(&threads_cloned, true, memory_order_relaxed);
+}
+
+bool fl_forklock_one_thread(void)
+{
+#ifdef FL_HAVE_SINGLE_THREADED
+        return __libc_single_threaded &&
+               !atomic_load_explicit(&threads_cloned, memory_order_relaxed);
+#else
+        return false;
+#endif
+}
 
 #ifdef FL_TEST_BUILD
 static atomic_bool disabled;
@@ -337,10 +359,17 @@ __attribute__((no_sanitize("thread"))) void fl_forklock_child_reset(struct fl_lo
 {
         int saved = errno;
 
-        state = (struct lock_state){0};
-        atomic_store(&guard, 0);
-        atomic_store(&changes, 0);
-        atomic_store(&fork_holder, 0);
+        /* Written only when held or waited on: a fork the lock was not taken for (one thread)
+         * leaves it as a fresh lock is, and the child need not copy the page for nothing. */
+        if (state.readers || state.writers || state.readers_waiting || state.writers_waiting ||
+            state.readers_admitted)
+                state = (struct lock_state){0};
+        if (atomic_load(&guard))
+                atomic_store(&guard, 0);
+        if (atomic_load(&changes))
+                atomic_store(&changes, 0);
+        if (atomic_load(&fork_holder))
+                atomic_store(&fork_holder, 0);
         /* The thread-local page is written only when something there changes. */
         if (read_depth)
                 read_depth = 0;

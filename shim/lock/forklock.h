@@ -47,4 +47,11 @@ void fl_forklock_child_reset(struct fl_lock_token *token);
 
 bool fl_forklock_write_held_by_me(void);
 
+/* True while the process has one thread (glibc's __libc_single_threaded, and no thread cloned
+ * through the library's clone wrapper; false where libc does not say). The write side then
+ * excludes nothing: no other thread can be between a fallback's create and mark, and this
+ * thread's own fallback holds every signal blocked. */
+bool fl_forklock_one_thread(void);
+void fl_forklock_note_thread_clone(void);
+
 #endif

@@ -9,9 +9,12 @@
 #include "ids.h"
 #include "safecopy.h"
 
+/* The write side, for what creates a process or replaces the image: not while the process has
+ * one thread (fl_forklock_one_thread), where it would cost a fork+exec four system calls and a
+ * copied thread-local page in the child for no exclusion at all. */
 static bool locks(const struct fl_shim *shim)
 {
-        return shim->config.mode == FL_MODE_ENFORCE;
+        return shim->config.mode == FL_MODE_ENFORCE && !fl_forklock_one_thread();
 }
 
 static void copy_program(struct fl_record *record, const char *program)
@@ -111,7 +114,7 @@ pid_t fl_fork(struct fl_shim *shim, enum fl_call call, pid_t (*real_fork)(void),
                         fl_forklock_child_reset(&token);
                         fl_ids_child_reset();
                 }
-                errno = saved;
+                fl_errno_keep(saved);
                 return 0;
         }
         fl_forklock_write_unlock(&token);
