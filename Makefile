@@ -58,7 +58,7 @@ CFLAGS  ?= -O2 -g
 # INC is the include path of what is compiled: a shim layer's own (below), everything else's all.
 INC      = $(SHIM_INC) -Itools/lib
 BASECFLAGS = -std=gnu11 -D_GNU_SOURCE -fPIC -MMD -MP
-ALLCFLAGS = $(BASECFLAGS) -fvisibility=hidden -ftls-model=initial-exec -fno-plt $(WARN) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $(INC)
+ALLCFLAGS = $(BASECFLAGS) -fvisibility=hidden -ftls-model=initial-exec -fno-plt -include shim/util/errno_fast.h $(WARN) $(CPPFLAGS) $(CFLAGS) $(SANFLAGS) $(INC)
 TESTCFLAGS = $(BASECFLAGS) $(WARN) -Wno-missing-prototypes $(CFLAGS) $(SANFLAGS) $(SHIM_INC) -Itools/lib -Itests/lib
 RUNNERSAN ?= $(SANFLAGS)
 

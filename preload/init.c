@@ -7,6 +7,7 @@
 #include <sys/auxv.h>
 
 #include "hot.h"
+#include "errno_fast.h"
 #include "atfork.h"
 #include "audit.h"
 #include "carry.h"
@@ -141,6 +142,7 @@ static void start(void)
                 return;
         }
         starting_here = 1;
+        fl_errno_fast_start();
         fl_real_start();
         read_environment();
         starting_here = 0;

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/syscall.h>
 
 #include "audit_record.h"
 #include "errno_keep.h"
@@ -12,6 +13,7 @@
 #include "fdtable.h"
 #include "ids.h"
 #include "inherit.h"
+#include "raw_syscall.h"
 #include "safecopy.h"
 #include "spawn_actions.h"
 
@@ -61,19 +63,18 @@ static bool hand_over(struct fl_shim *shim, enum fl_call call, enum fl_pass_reas
         return shim->sys->fcntl_int(fd, F_SETFD, flags & ~FD_CLOEXEC) >= 0;
 }
 
-/* One fd at exec: does it survive, and why. */
-static void audit_parent_fd(struct fl_shim *shim, enum fl_call call,
-                            const struct fl_inherit_env *env, pid_t pid, int fd)
+/* An fd that crosses, or that a convention may hand over: described and recorded. Its own frame
+ * (the description is 4 KiB): the common case, a close-on-exec fd, never reaches it, and a fork
+ * child's stack then stays on the pages it shares with its parent. */
+static __attribute__((noinline)) void audit_parent_crossing(struct fl_shim *shim, enum fl_call call,
+                                                            const struct fl_inherit_env *env,
+                                                            pid_t pid, int fd, int flags)
 {
         struct fl_fdinfo info;
         struct fl_record record;
         enum fl_pass_reason reason;
-        int flags = shim->sys->fcntl_int(fd, F_GETFD, 0);
 
-        /* Most fds are close-on-exec and named by no convention: skip describing them, which
-         * would cost several syscalls each on every exec. */
-        if (flags < 0 || ((flags & FD_CLOEXEC) && !fl_inherit_names_any(env)) ||
-            fl_fdinfo_describe(fd, &info) < 0)
+        if (fl_fdinfo_describe(fd, &info) < 0)
                 return;
         reason = fl_inherit_convention(env, call == FL_CALL_EXEC ? pid : 0, fd, info.type,
                                        info.local_port);
@@ -84,6 +85,20 @@ static void audit_parent_fd(struct fl_shim *shim, enum fl_call call,
         fl_audit_fill_fd_record(&record, fd, &info, FL_AUDIT_PARENT, reason);
         fl_audit_emit_raw_ids(shim, &record, reason == FL_PASS_NONE ? FL_DEC_LEAK : FL_DEC_PASSED,
                               info.text);
+}
+
+/* One fd at exec: does it survive, and why. Most fds are close-on-exec and named by no
+ * convention: they are not described, which would cost several syscalls each on every exec. The
+ * flags come from the kernel itself, as the listing does (fd_list.c): libc's fcntl would be one
+ * more text page in the fork child. */
+static void audit_parent_fd(struct fl_shim *shim, enum fl_call call,
+                            const struct fl_inherit_env *env, pid_t pid, int fd)
+{
+        int flags = (int)fl_raw_syscall(SYS_fcntl, fd, F_GETFD);
+
+        if (flags < 0 || ((flags & FD_CLOEXEC) && !fl_inherit_names_any(env)))
+                return;
+        audit_parent_crossing(shim, call, env, pid, fd, flags);
 }
 
 struct parent_scan {

@@ -1,0 +1,40 @@
+/* A fork child's way to exec under forklock: the wrapper's probes, its two records and the fd
+ * listing run in every child of every fork+exec, where each page touched for the first time is a
+ * fault (~1.5-3 us here), and a page the parent also holds a copy. Allowed: forklock's own code,
+ * the shim state its records update, the ring's header, and errno's accessor in libc. Not: libc's
+ * string functions or syscall(), libc's symbol tables (a function looked up in the child), the
+ * thread-local page (errno rewritten with its own value, the lock's depth). */
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+
+#include "fltest.h"
+
+/* With a ring file, as `forklock run` records (the bench's fork+exec setup). */
+static long faults(bool preload)
+{
+        const char *argv[] = {fl_build_path("fixtures/exec_pages"), NULL};
+        char *dir = fl_scratch_dir("exec_pages"), log[600];
+        const char *env[] = {log, NULL};
+        struct fl_run run;
+        long n;
+
+        cr_assert_not_null(dir);
+        snprintf(log, sizeof(log), "FORKLOCK_LOG=%s/ring", dir);
+        fl_run_program(&run, argv, env, preload, NULL, 60);
+        cr_assert_eq(run.status, 0, "exec_pages: status %d, stderr: %s", run.status, run.err);
+        n = fl_field(run.out, "faults");
+        fl_remove_dir(dir);
+        return n;
+}
+
+Test(exec_pages, a_fork_childs_exec_faults_in_at_most_five_pages_more, .timeout = 120)
+{
+        long bare = faults(false), forklock = faults(true);
+
+        if (getenv("FL_SAN") && *getenv("FL_SAN"))
+                cr_skip_test("the sanitizer runtimes fault pages of their own in a fork child");
+        cr_assert_leq(forklock - bare, 5,
+                      "a refused execve in a fork child faulted in %ld pages, %ld without forklock",
+                      forklock, bare);
+}
