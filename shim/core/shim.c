@@ -6,8 +6,9 @@
 FL_HOT uint64_t fl_shim_decide(struct fl_shim *shim, struct fl_record *record,
                                enum fl_decision decision)
 {
+        /* No count kept here: nothing read it, and each count was a locked add on every record
+         * and, after fork, a write that made the parent copy the shim state's page. */
         record->decision = (uint8_t)decision;
-        atomic_fetch_add_explicit(&shim->decisions[decision], 1, memory_order_relaxed);
         if (shim->emit) {
                 /* An fstat per socket is measurable (socket+close on the 1.03x budget), and in
                  * enforce mode forklock's own sockets do not leak, so only audit mode pays for

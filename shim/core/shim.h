@@ -19,7 +19,6 @@ struct fl_shim {
          * calls go straight to the fallback (as CPython does; Go retries every time). */
         atomic_bool socket_flags_refused;
         atomic_bool accept4_missing;
-        _Atomic unsigned long decisions[FL_DEC_COUNT];
         /* Receives every decision; fills pid/tid and stores it. NULL records nothing. */
         void (*emit)(struct fl_record *record);
         /* Audit mode only, before emit: the audit report finds a leaked fd's origin by inode, so

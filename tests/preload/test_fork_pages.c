@@ -27,3 +27,16 @@ Test(fork_pages, the_parent_copies_at_most_one_page_more, .timeout = 120)
                       "fork() copied %ld pages in the parent, %ld without forklock", forklock,
                       bare);
 }
+
+/* A parent with one thread takes no fork lock (README: the fork lock), and its FORK record writes
+ * only the ring: it copies no page more than without forklock. */
+Test(fork_pages, a_parent_with_one_thread_copies_no_page_more, .timeout = 120)
+{
+        long bare = faults(false), forklock = faults(true);
+
+        if (getenv("FL_SAN") && *getenv("FL_SAN"))
+                cr_skip_test("the sanitizer runtimes write their own pages around fork");
+        cr_assert_leq(forklock - bare, 0,
+                      "fork() copied %ld pages in the parent, %ld without forklock", forklock,
+                      bare);
+}
