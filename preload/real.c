@@ -54,7 +54,7 @@ static void *resolve(void *_Atomic *slot, const char *name)
 FL_REAL_FUNCTIONS(FL_DEFINE_REAL)
 #undef FL_DEFINE_REAL
 
-_Atomic bool fl_real_socket_stub;
+_Atomic unsigned char fl_real_socket_stub;
 
 #if defined(__x86_64__) && defined(__GLIBC__)
 /* The socket the walk found is the one the C library (the last object) defines, it is the pointer
@@ -88,6 +88,22 @@ void fl_real_resolve_for_children(void)
         atomic_store_explicit(&done, true, memory_order_relaxed);
 }
 
+bool fl_real_socket_stub_decide(void)
+{
+        unsigned char answer = atomic_load_explicit(&fl_real_socket_stub, memory_order_relaxed);
+
+        if (answer != FL_STUB_UNDECIDED)
+                return answer == FL_STUB_YES;
+        answer = FL_STUB_NO;
+#if defined(__x86_64__) && defined(__GLIBC__)
+        if (atomic_load_explicit(&next_objects_found, memory_order_acquire) && next_objects.n > 0 &&
+            socket_is_libcs_stub(&next_objects))
+                answer = FL_STUB_YES;
+#endif
+        atomic_store_explicit(&fl_real_socket_stub, answer, memory_order_relaxed);
+        return answer == FL_STUB_YES;
+}
+
 void fl_real_start(void)
 {
 #ifdef __GLIBC__
@@ -97,10 +113,6 @@ void fl_real_start(void)
             fl_next_objects_find(&next_objects, (const void *)fl_real_start,
                                  (const void *)getpid)) {
                 atomic_store_explicit(&next_objects_found, true, memory_order_release);
-#if defined(__x86_64__)
-                if (next_objects.n > 0 && socket_is_libcs_stub(&next_objects))
-                        atomic_store_explicit(&fl_real_socket_stub, true, memory_order_relaxed);
-#endif
                 return;
         }
 #endif

@@ -103,17 +103,22 @@ void fl_real_start(void);
 /* Before a fork: looks up every function not asked for yet, so that no child has to. */
 void fl_real_resolve_for_children(void);
 
-/* Set by fl_real_start when socket's next definition, as the one walk found it in the C
- * library itself (no interposer between forklock and libc, no audit module), is glibc's bare
- * x86_64 stub (syscall_stub.h): the wrapper may then make the kernel call itself. False
- * everywhere else: i386, aarch64, musl, before the constructor, and whenever the walk could not
- * answer. */
-extern _Atomic bool fl_real_socket_stub __attribute__((visibility("hidden")));
+/* FL_STUB_YES when socket's next definition, as the one walk found it in the C library itself (no
+ * interposer between forklock and libc, no audit module), is glibc's bare x86_64 stub
+ * (syscall_stub.h): the wrapper may then make the kernel call itself. Decided by the first
+ * socket() that asks (fl_real_socket_stub_decide), not at start: the lookups read libc's symbol
+ * tables, two page faults in every image, most of which never make a socket. FL_STUB_NO
+ * everywhere else: i386, aarch64, musl, and whenever the walk could not answer. */
+enum { FL_STUB_UNDECIDED, FL_STUB_NO, FL_STUB_YES };
+extern _Atomic unsigned char fl_real_socket_stub __attribute__((visibility("hidden")));
 
 static inline bool fl_real_socket_is_stub(void)
 {
-        return atomic_load_explicit(&fl_real_socket_stub, memory_order_relaxed);
+        return atomic_load_explicit(&fl_real_socket_stub, memory_order_relaxed) == FL_STUB_YES;
 }
+
+/* Decides once (async-signal-safe: memory reads only); the answer of fl_real_socket_is_stub. */
+bool fl_real_socket_stub_decide(void);
 
 /* The shim's syscall table, over the real functions. */
 extern const struct fl_sys fl_real_sys;

@@ -16,16 +16,25 @@ static inline int as_the_stub(long fd)
         return -1;
 }
 
+/* The kernel's answer as the stub would give it, through the fallback on a refusal. */
+static FL_HOT int made_by_kernel(struct fl_shim *shim, int family, int type, int protocol,
+                                 int wanted);
+
 /* Every case but the common one: another mode, a remembered refusal, unknown type bits, a socket
- * that is not glibc's stub. Mode off (a program FORKLOCK_ONLY_CMDS or SKIP_CMDS left out) is the
- * bare call, made here when the stub allows. */
+ * that is not glibc's stub, and the first call, which decides whether it is (real.h). Mode off (a
+ * program FORKLOCK_ONLY_CMDS or SKIP_CMDS left out) is the bare call, made here when the stub
+ * allows. */
 static __attribute__((noinline)) int through_libc(struct fl_shim *shim, int family, int type,
-                                                  int protocol)
+                                                  int protocol, int wanted)
 {
         int saved, fd;
 
-        if (FL_KERNEL_SOCKET && shim->config.mode == FL_MODE_OFF && fl_real_socket_is_stub())
-                return as_the_stub(fl_kernel_socket(family, type, protocol));
+        if (FL_KERNEL_SOCKET && fl_real_socket_stub_decide()) {
+                if (shim->config.mode == FL_MODE_OFF)
+                        return as_the_stub(fl_kernel_socket(family, type, protocol));
+                if (wanted >= 0)
+                        return made_by_kernel(shim, family, type, protocol, wanted);
+        }
         saved = errno;
         fd = fl_socket(shim, family, type, protocol);
         fl_keep_errno_unless_failed(fd, saved);
@@ -46,6 +55,19 @@ static __attribute__((noinline, cold)) int refused(struct fl_shim *shim, int fam
         return fd;
 }
 
+static inline int made_by_kernel(struct fl_shim *shim, int family, int type, int protocol,
+                                 int wanted)
+{
+        long fd = fl_kernel_socket(family, wanted, protocol);
+
+        if (__builtin_expect(fd < 0, 0)) {
+                if (fl_socket_refusal((int)-fd))
+                        return refused(shim, family, type, protocol, wanted, (int)-fd);
+                return as_the_stub(fd); /* the kernel's own verdict */
+        }
+        return fl_socket_made(shim, family, type, protocol, wanted, (int)fd);
+}
+
 /* The common case (enforce mode, the next socket is glibc's stub) makes the kernel call here, so
  * that no frame but this one lies between the program and the kernel; errno is written only when
  * the call fails, as the stub does. */
@@ -53,17 +75,10 @@ FL_EXPORT FL_HOT int socket(int family, int type, int protocol)
 {
         struct fl_shim *shim = fl_process();
         int wanted = fl_socket_wanted(shim, type);
-        long fd;
 
         if (!FL_KERNEL_SOCKET || wanted < 0 || !fl_real_socket_is_stub())
-                return through_libc(shim, family, type, protocol);
-        fd = fl_kernel_socket(family, wanted, protocol);
-        if (__builtin_expect(fd < 0, 0)) {
-                if (fl_socket_refusal((int)-fd))
-                        return refused(shim, family, type, protocol, wanted, (int)-fd);
-                return as_the_stub(fd); /* the kernel's own verdict */
-        }
-        return fl_socket_made(shim, family, type, protocol, wanted, (int)fd);
+                return through_libc(shim, family, type, protocol, wanted);
+        return made_by_kernel(shim, family, type, protocol, wanted);
 }
 
 FL_EXPORT int socketpair(int family, int type, int protocol, int fds[2])

@@ -11,6 +11,7 @@
 
 #include "addrtext.h"
 #include "msg.h"
+#include "raw_syscall.h"
 
 const char *fl_fd_kind_name(enum fl_fd_kind kind)
 {
@@ -150,7 +151,7 @@ int fl_fdinfo_describe(int fd, struct fl_fdinfo *info)
         int saved = errno;
 
         memset(info, 0, sizeof(*info));
-        if (fstat(fd, &st) < 0) {
+        if (fl_fstat(fd, &st) < 0) {
                 errno = saved;
                 return -1;
         }

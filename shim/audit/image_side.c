@@ -15,6 +15,7 @@
 #include "inherit.h"
 #include "parent_view.h"
 #include "text_decide.h"
+#include "raw_syscall.h"
 
 static void keep_passing(int fd, uint64_t ino)
 {
@@ -119,7 +120,7 @@ void fl_audit_start(struct fl_shim *shim, const struct fl_ring *ring, char *cons
         if (shim->config.mode == FL_MODE_OFF)
                 return;
         scan.self = fl_ids_pid();
-        scan.parent = (pid_t)syscall(SYS_getppid);
+        scan.parent = (pid_t)fl_raw_syscall(SYS_getppid);
         n = fl_audit_each_fd(note_listed, &list);
         /* START comes first, so that readers know the program of the records that follow. With
          * no inherited fd (the common case) this is the whole cost: a listing and one record. */

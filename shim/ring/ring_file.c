@@ -4,6 +4,7 @@
 #include "ring.h"
 #include "ring_internal.h"
 #include "warn.h"
+#include "raw_syscall.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -237,7 +238,7 @@ static int join_ring(struct fl_ring *ring, int fd, const char *path, uid_t *owne
         if (fd < 0)
                 return refuse(path, errno == ELOOP ? "it is a symbolic link" : "cannot open it: ",
                               errno == ELOOP ? "" : fl_errno_name(errno, num));
-        if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        if (fl_fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
                 fl_ring_close_fd(fd);
                 return refuse(path, "not a regular file", "");
         }

@@ -1,4 +1,5 @@
 #include "clock.h"
+#include "raw_syscall.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -50,12 +51,11 @@ static vdso_clock_fn vdso_lookup(void)
         return NULL;
 }
 
+/* The kernel's call, not libc's syscall(): an image joining a ring asks once and writes few
+ * records, and libc's function would be one more text page for it to fault in. */
 static int syscall_clock(clockid_t id, struct timespec *ts)
 {
-        int saved = errno, rc = (int)syscall(SYS_clock_gettime, id, ts);
-
-        errno = saved;
-        return rc;
+        return fl_raw_syscall(SYS_clock_gettime, id, ts) == 0 ? 0 : -1;
 }
 
 /* The vDSO reads the TSC on x86, so a process that forbade itself the TSC (prctl PR_SET_TSC,
@@ -63,10 +63,9 @@ static int syscall_clock(clockid_t id, struct timespec *ts)
 int fl_clock_tsc_readable(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
-        int saved = errno, mode = 0;
-        long rc = syscall(SYS_prctl, PR_GET_TSC, &mode, 0, 0, 0);
+        int mode = 0;
+        long rc = fl_raw_syscall(SYS_prctl, PR_GET_TSC, &mode, 0, 0, 0);
 
-        errno = saved;
         return rc == 0 && mode == PR_TSC_ENABLE;
 #else
         return 1;

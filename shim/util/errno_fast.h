@@ -26,7 +26,7 @@
  * word is there on x86, the TCB on aarch64). */
 extern long fl_errno_offset __attribute__((visibility("hidden")));
 
-static inline int *fl_errno_location(void)
+static inline __attribute__((always_inline)) int *fl_errno_location(void)
 {
         long offset = __atomic_load_n(&fl_errno_offset, __ATOMIC_RELAXED);
 
@@ -38,7 +38,7 @@ static inline int *fl_errno_location(void)
 #undef errno
 #define errno (*fl_errno_location())
 #else
-static inline int *fl_errno_location(void)
+static inline __attribute__((always_inline)) int *fl_errno_location(void)
 {
         return __errno_location();
 }

@@ -7,6 +7,9 @@
 #define FL_RAW_SYSCALL_H
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "errno_keep.h"
@@ -61,5 +64,23 @@ static inline long fl_raw_syscall6(long nr, long a, long b, long c, long d, long
 
 /* fl_raw_syscall(SYS_x, args...): up to six arguments, each an integer or a pointer. */
 #define fl_raw_syscall(...) fl_raw_syscall6(FL_RAW_ARGS(__VA_ARGS__, 0, 0, 0, 0, 0, 0, 0))
+
+/* fstat as libc's, without libc: glibc's fstat passes fstatat its own "", which the kernel then
+ * reads from libc's read-only data, a page nothing else at start touches (a fault in every new
+ * image that joins the ring). Where the kernel's struct stat is libc's (not i386). */
+static inline int fl_fstat(int fd, struct stat *st)
+{
+#if defined(SYS_newfstatat) && !defined(__i386__)
+        long rc = fl_raw_syscall(SYS_newfstatat, fd, "", st, AT_EMPTY_PATH);
+
+        if (rc < 0) {
+                errno = (int)-rc;
+                return -1;
+        }
+        return 0;
+#else
+        return fstat(fd, st);
+#endif
+}
 
 #endif
