@@ -11,8 +11,10 @@
 
 #include "fltest.h"
 
-/* With a ring file, as `forklock run` records (the bench's fork+exec setup). */
-static long faults(bool preload)
+/* With a ring file, as `forklock run` records (the bench's fork+exec setup). One run's count
+ * depends on where the libraries happen to be mapped: each first touch of code maps the 64 KiB
+ * around it, and the randomized bases move those windows' edges across the functions. */
+static long faults_once(bool preload)
 {
         const char *argv[] = {fl_build_path("fixtures/exec_pages"), NULL};
         char *dir = fl_scratch_dir("exec_pages"), log[600];
@@ -27,6 +29,20 @@ static long faults(bool preload)
         n = fl_field(run.out, "faults");
         fl_remove_dir(dir);
         return n;
+}
+
+/* The least over runs, for each its own layout: what the code itself costs. */
+static long faults(bool preload)
+{
+        long least = faults_once(preload);
+
+        for (int i = 1; i < 4; i++) {
+                long n = faults_once(preload);
+
+                if (n < least)
+                        least = n;
+        }
+        return least;
 }
 
 Test(exec_pages, a_fork_childs_exec_faults_in_at_most_two_pages_more, .timeout = 120)
