@@ -108,7 +108,11 @@ FL_EXPORT pid_t fork(void)
 {
         pid_t (*real)(void) = fl_real_fork();
 
-        return real ? fl_fork(fl_process(), FL_CALL_FORK, real, true) : missing();
+        if (!real)
+                return missing();
+        /* Here too, not only in the prepare handler: in mode off none is registered. */
+        fl_real_resolve_for_children();
+        return fl_fork(fl_process(), FL_CALL_FORK, real, true);
 }
 
 FL_EXPORT pid_t _Fork(void)
