@@ -36,7 +36,8 @@ static _Atomic int state = NOT_STARTED;
 static __thread int starting_here;
 
 /* The variables the library reads, found in one walk over environ with getenv's answer (the first
- * entry of each name): ten getenv calls would walk it ten times, in every new image. */
+ * entry of each name): a dozen getenv calls would walk it a dozen times in every new image, and
+ * getenv's text page is one more fault there. */
 enum forklock_variable {
         VAR_MODE,
         VAR_PROFILE,
@@ -48,16 +49,24 @@ enum forklock_variable {
         VAR_LOG,
         VAR_RING,
         VAR_INHERIT,
+        VAR_LD_AUDIT,
+        VAR_LD_DYNAMIC_WEAK,
         VAR_COUNT
 };
 
-#define PREFIX "FORKLOCK_"
-
 static const char *const variable_names[VAR_COUNT] = {
-    [VAR_MODE] = "MODE",           [VAR_PROFILE] = "PROFILE", [VAR_SCOPE] = "SCOPE",
-    [VAR_SIMULATE] = "SIMULATE",   [VAR_NO_LOCK] = "NO_LOCK", [VAR_ONLY_CMDS] = "ONLY_CMDS",
-    [VAR_SKIP_CMDS] = "SKIP_CMDS", [VAR_LOG] = "LOG",         [VAR_RING] = "RING",
-    [VAR_INHERIT] = "INHERIT",
+    [VAR_MODE] = "FORKLOCK_MODE",
+    [VAR_PROFILE] = "FORKLOCK_PROFILE",
+    [VAR_SCOPE] = "FORKLOCK_SCOPE",
+    [VAR_SIMULATE] = "FORKLOCK_SIMULATE",
+    [VAR_NO_LOCK] = "FORKLOCK_NO_LOCK",
+    [VAR_ONLY_CMDS] = "FORKLOCK_ONLY_CMDS",
+    [VAR_SKIP_CMDS] = "FORKLOCK_SKIP_CMDS",
+    [VAR_LOG] = "FORKLOCK_LOG",
+    [VAR_RING] = "FORKLOCK_RING",
+    [VAR_INHERIT] = "FORKLOCK_INHERIT",
+    [VAR_LD_AUDIT] = "LD_AUDIT",
+    [VAR_LD_DYNAMIC_WEAK] = "LD_DYNAMIC_WEAK",
 };
 
 static const char *value_after_name(const char *entry, const char *name)
@@ -74,13 +83,10 @@ static void find_variables(char *const *env, const char *value[VAR_COUNT])
         for (int v = 0; v < VAR_COUNT; v++)
                 value[v] = NULL;
         for (; env && *env; env++) {
-                const char *rest;
-
-                if ((*env)[0] != 'F' || strncmp(*env, PREFIX, sizeof(PREFIX) - 1) != 0)
+                if ((*env)[0] != 'F' && (*env)[0] != 'L')
                         continue;
-                rest = *env + sizeof(PREFIX) - 1;
                 for (int v = 0; v < VAR_COUNT; v++) {
-                        const char *found = value_after_name(rest, variable_names[v]);
+                        const char *found = value_after_name(*env, variable_names[v]);
 
                         if (found) {
                                 if (!value[v])
@@ -91,15 +97,12 @@ static void find_variables(char *const *env, const char *value[VAR_COUNT])
         }
 }
 
-static void read_environment(void)
+static void read_environment(const char *const value[VAR_COUNT])
 {
         /* Under secure execution (setuid, setgid, file capabilities) the environment comes from a
          * user the program does not trust: no paths, no old-kernel emulation, no ring size. The
          * test switch FORKLOCK_NO_LOCK exists only in the test build of the library. */
         bool secure = getauxval(AT_SECURE) != 0;
-        const char *value[VAR_COUNT];
-
-        find_variables(environ, value);
         struct fl_config_text text = {
             .mode = value[VAR_MODE],
             .profile = value[VAR_PROFILE],
@@ -132,6 +135,7 @@ static void read_environment(void)
 
 static void start(void)
 {
+        const char *value[VAR_COUNT];
         int expected = NOT_STARTED;
 
         if (!atomic_compare_exchange_strong(&state, &expected, STARTING)) {
@@ -143,8 +147,9 @@ static void start(void)
         }
         starting_here = 1;
         fl_errno_fast_start();
-        fl_real_start();
-        read_environment();
+        find_variables(environ, value);
+        fl_real_start(value[VAR_LD_AUDIT] || value[VAR_LD_DYNAMIC_WEAK]);
+        read_environment(value);
         starting_here = 0;
         atomic_store(&state, READY);
 }

@@ -104,14 +104,14 @@ bool fl_real_socket_stub_decide(void)
         return answer == FL_STUB_YES;
 }
 
-void fl_real_start(void)
+void fl_real_start(bool loader_redirects)
 {
+        (void)loader_redirects; /* musl: always through dlsym */
 #ifdef __GLIBC__
         /* An audit module may redirect what dlsym answers; LD_DYNAMIC_WEAK changes which
          * definition wins. Both are the loader's to apply: every function through dlsym, now. */
-        if (!getenv("LD_AUDIT") && !getenv("LD_DYNAMIC_WEAK") &&
-            fl_next_objects_find(&next_objects, (const void *)fl_real_start,
-                                 (const void *)getpid)) {
+        if (!loader_redirects && fl_next_objects_find(&next_objects, (const void *)fl_real_start,
+                                                      (const void *)getpid)) {
                 atomic_store_explicit(&next_objects_found, true, memory_order_release);
                 return;
         }

@@ -98,8 +98,9 @@ FL_REAL_FUNCTIONS(FL_DECLARE_REAL)
 #undef FL_DECLARE_REAL
 
 /* At start: finds the objects after the library, where each function is looked up on its first
- * use (async-signal-safe); where that walk cannot answer, resolves every function now. */
-void fl_real_start(void);
+ * use (async-signal-safe); where that walk cannot answer, or when loader_redirects (LD_AUDIT or
+ * LD_DYNAMIC_WEAK is set), resolves every function now through dlsym. */
+void fl_real_start(bool loader_redirects);
 /* Before a fork: looks up every function not asked for yet, so that no child has to. */
 void fl_real_resolve_for_children(void);
 
