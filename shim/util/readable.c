@@ -197,7 +197,6 @@ __attribute__((no_sanitize("address"))) static bool has_nul(const char *text, si
                 unsigned long word;
 
                 memcpy(&word, text, sizeof(word));
-
                 if ((word - ones) & ~word & highs)
                         return true;
         }

@@ -8,6 +8,7 @@
 #include <linux/seccomp.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -87,6 +88,25 @@ static int check_shapes(bool can_tell)
         wrong = wrong ?: (errno != 1234) * 10;
         wrong = wrong ?: (open_fds() != fds) * 11;
         return wrong;
+}
+
+/* The NUL is looked for a word at a time (readable.c): found at every alignment and offset up to
+ * the last byte before an unreadable page, and a string without one before that page is not
+ * readable. */
+Test(readable, the_nul_is_found_at_every_alignment_up_to_the_page_end)
+{
+        char *end = guard(), *start = end - 64;
+
+        for (int at = 0; at < 16; at++)
+                for (int nul = at; nul < 64; nul++) {
+                        memset(start, 'x', 64);
+                        start[nul] = '\0';
+                        cr_assert(fl_string_readable(start + at, SIZE_MAX), "start %d, NUL at %d",
+                                  at, nul);
+                }
+        memset(start, 'x', 64);
+        for (int at = 0; at < 16; at++)
+                cr_assert_not(fl_string_readable(start + at, SIZE_MAX), "start %d, no NUL", at);
 }
 
 Test(readable, mapped_is_not_enough)
