@@ -218,7 +218,7 @@ static void *map_complete(int fd, const struct stat *st, struct fl_ring_header *
         if (st->st_size < (off_t)FL_RING_HEADER_SIZE)
                 return NULL;
         memset(hdr, 0, sizeof(*hdr));
-        if (pread(fd, hdr, prefix, 0) != (ssize_t)prefix || hdr->magic != FL_RING_MAGIC ||
+        if (fl_pread(fd, hdr, prefix, 0) != (ssize_t)prefix || hdr->magic != FL_RING_MAGIC ||
             fl_ring_header_check(hdr, (uint64_t)st->st_size, why, sizeof(why)) != 0)
                 return NULL;
         map = mmap(NULL, (size_t)st->st_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
