@@ -6,10 +6,10 @@
 
 #include <dlfcn.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "fltest.h"
 #include "record.h"
 #include "ring.h"
 
@@ -25,20 +25,17 @@ ssize_t pread(int fd, void *buf, size_t len, off_t offset)
         return libc_pread(fd, buf, len, offset);
 }
 
-static char dir[64];
+static const char *dir;
 
 static void setup(void)
 {
-        strcpy(dir, "/tmp/fl-ringjoin-XXXXXX");
-        cr_assert_not_null(mkdtemp(dir));
+        dir = fl_scratch_dir("ringjoin");
+        cr_assert_not_null(dir);
 }
 
 static void teardown(void)
 {
-        char cmd[128];
-
-        snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-        (void)!system(cmd);
+        fl_remove_dir(dir);
 }
 
 TestSuite(ring_join_calls, .init = setup, .fini = teardown);
