@@ -257,7 +257,9 @@ static void print_one(struct fl_ring_reader *r, const struct options *o, struct 
 
 /* --follow: the records from the first exec whose new image has not started yet are held back
  * (at most HOLD_POLLS polls), so that its fds are shown once, from the image's own view, and not
- * first from the parent's. Returns the index of the first record held (b->n: none). */
+ * first from the parent's. An exec with no fd after its argv yet is held one poll: its fds, if
+ * any, were being written right behind the argv; with none, the image has nothing to say and
+ * never starts on the record. Returns the index of the first record held (b->n: none). */
 #define HOLD_POLLS 10
 
 static size_t held_from(const struct batch *b, const uint8_t *view)
@@ -265,7 +267,8 @@ static size_t held_from(const struct batch *b, const uint8_t *view)
         size_t hold = b->n;
 
         for (size_t i = 0; i < b->n && i < hold; i++)
-                if (view[i] == NAMES_VIEW_ARGV_ALONE)
+                if (view[i] == NAMES_VIEW_ARGV_ALONE ||
+                    (view[i] == NAMES_VIEW_ARGV_QUIET && b->held_polls < 1))
                         hold = i;
         return hold;
 }

@@ -14,6 +14,7 @@
 #include "ids.h"
 #include "inherit.h"
 #include "parent_view.h"
+#include "recorder.h"
 #include "text_decide.h"
 #include "raw_syscall.h"
 
@@ -51,6 +52,18 @@ static void emit_start(struct fl_shim *shim, const char *program, pid_t parent, 
         record.result = inherited;
         copy_program(text, sizeof(text), program);
         fl_text_record_decide(shim, &record, FL_DEC_NONE, text);
+}
+
+/* An image that inherited nothing says so only if it records anything else (recorder.h). */
+static struct {
+        struct fl_shim *shim;
+        const char *program;
+        pid_t parent;
+} held_start;
+
+static void write_held_start(void)
+{
+        emit_start(held_start.shim, held_start.program, held_start.parent, 0);
 }
 
 /* The fds one listing of /proc/self/fd found, as far as they fit: in a new process that listing
@@ -122,10 +135,17 @@ void fl_audit_start(struct fl_shim *shim, const struct fl_ring *ring, char *cons
         scan.self = fl_ids_pid();
         scan.parent = (pid_t)fl_raw_syscall(SYS_getppid);
         n = fl_audit_each_fd(note_listed, &list);
-        /* START comes first, so that readers know the program of the records that follow. With
-         * no inherited fd (the common case) this is the whole cost: a listing and one record. */
-        emit_start(shim, program, scan.parent, n);
-        if (n > 0) {
+        /* START comes first, so that readers know the program of the records that follow. An
+         * image that inherited nothing (most of them) writes it only before its first other record
+         * (recorder.h), and most never write one: the ring's first image always does, so that an
+         * audit of a command that records nothing still sees it start. */
+        if (n == 0 && ring->root_pid != scan.self) {
+                held_start.shim = shim;
+                held_start.program = program;
+                held_start.parent = scan.parent;
+                fl_recorder_hold_start(write_held_start);
+        } else {
+                emit_start(shim, program, scan.parent, n);
                 fl_inherit_from_envp(&scan.env, envp);
                 fl_parent_view_read(&fl_audit_start_view, ring, scan.self, scan.parent);
                 if (list.n <= LISTED_MAX)

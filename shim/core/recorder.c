@@ -1,17 +1,64 @@
 #include "recorder.h"
 
+#include <stdatomic.h>
 #include <string.h>
+#include <sys/syscall.h>
 
 #include "hot.h"
 #include "clock.h"
 #include "ids.h"
+#include "raw_syscall.h"
 #include "warn.h"
 #include "warn_speak.h"
 
 static struct fl_ring process_ring;
 
+/* The START of an image that inherited no fd, held back until the image records anything else:
+ * most exec'd programs (a shell's /bin/true, a build's compiler passes) never do, and then never
+ * write to the ring at all (START's two first writes to the shared pages were a tenth of what
+ * forklock added to a fork+exec). The state is NOT_HELD, HELD, or the tid of the thread writing it:
+ * a signal handler on that thread goes on, other threads wait so that START stays the image's
+ * first record. */
+enum { START_NOT_HELD = 0, START_HELD = -1 };
+#define WAIT_FOR_START_YIELDS 10000
+
+static _Atomic pid_t held_start_state;
+static void (*held_start_write)(void);
+static pid_t held_start_pid;
+
+void fl_recorder_hold_start(void (*write_start)(void))
+{
+        held_start_write = write_start;
+        held_start_pid = fl_ids_pid();
+        atomic_store_explicit(&held_start_state, START_HELD, memory_order_release);
+}
+
+static void write_held_start(void)
+{
+        pid_t self = fl_ids_tid(), state = START_HELD;
+
+        /* A child of this image (fork, vfork, clone) records as itself: the START is its parent's,
+         * which writes it when it records. */
+        if (fl_ids_pid() != held_start_pid)
+                return;
+        if (atomic_compare_exchange_strong(&held_start_state, &state, self)) {
+                held_start_write();
+                atomic_store_explicit(&held_start_state, START_NOT_HELD, memory_order_release);
+                return;
+        }
+        /* Bounded: a writer that never comes back (cancelled inside it) must not stop the rest. */
+        for (int i = 0; state != START_NOT_HELD && state != self && i < WAIT_FOR_START_YIELDS;
+             i++) {
+                fl_raw_syscall(SYS_sched_yield);
+                state = atomic_load_explicit(&held_start_state, memory_order_acquire);
+        }
+}
+
 FL_HOT void fl_recorder_emit(struct fl_record *record)
 {
+        if (__builtin_expect(
+                atomic_load_explicit(&held_start_state, memory_order_acquire) != START_NOT_HELD, 0))
+                write_held_start();
         if (record->pid == 0) {
                 record->pid = fl_ids_pid();
                 record->tid = fl_ids_tid();

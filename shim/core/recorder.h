@@ -16,6 +16,11 @@ void fl_recorder_start(struct fl_shim *shim, const char *log_path, const char *r
 /* Fills pid and tid, appends to the process's ring. */
 void fl_recorder_emit(struct fl_record *record);
 
+/* write_start (which records this image's START) runs just before the image's first other record,
+ * on the thread that makes it, and never if the image records nothing. Not in a child of this
+ * image: a fork or vfork child's records are its own. */
+void fl_recorder_hold_start(void (*write_start)(void));
+
 /* The program is about to forbid itself the TSC (prctl PR_SET_TSC): records no longer read it. */
 void fl_recorder_forbid_tsc(void);
 

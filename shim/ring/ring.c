@@ -71,6 +71,7 @@ void fl_ring_bind(struct fl_ring *ring, void *map, const struct fl_ring_header *
         ring->mask = capacity - 1;
         ring->map_len = map_len;
         ring->tsc_ok = fl_ring_clock_join(seen);
+        ring->root_pid = seen->root_pid ? seen->root_pid : seen->creator_pid;
 }
 
 int fl_ring_open_anonymous(struct fl_ring *ring, uint32_t capacity)

@@ -68,8 +68,9 @@ struct fl_ring_header {
         int64_t base_realtime;  /* CLOCK_REALTIME, ns, sampled together with... */
         int64_t base_monotonic; /* ...CLOCK_MONOTONIC, ns: wall = base_realtime + ts - base_mono */
         int32_t creator_pid;
-        uint32_t flags; /* FL_RING_ANONYMOUS */
-        uint8_t reserved0[8];
+        uint32_t flags;   /* FL_RING_ANONYMOUS */
+        int32_t root_pid; /* the command forklock run/audit started (its pid), or 0 */
+        uint8_t reserved0[4];
         /* offset 64: written by every append */
         uint64_t head;    /* last sequence number claimed (seqs start at 1) */
         uint64_t unused;  /* was `overwritten`: readers now derive it from head and dropped */
@@ -94,6 +95,8 @@ struct fl_ring {
         uint32_t mask;
         size_t map_len;
         int tsc_ok; /* this process may stamp with the ring's TSC calibration (set when mapped) */
+        /* The ring's first image: the command forklock run/audit started, else its creator. */
+        pid_t root_pid;
 };
 
 /* FORKLOCK_RING: decimal record count. NULL or "" -> default. Not a number, or outside

@@ -16,6 +16,7 @@ _Static_assert(offsetof(struct fl_record, ino) == 64 && offsetof(struct fl_recor
 _Static_assert(sizeof(struct fl_record) == 128, "record layout");
 _Static_assert(offsetof(struct fl_ring_header, size) == 24, "header layout");
 _Static_assert(offsetof(struct fl_ring_header, base_monotonic) == 40, "header layout");
+_Static_assert(offsetof(struct fl_ring_header, root_pid) == 56, "header layout");
 _Static_assert(offsetof(struct fl_ring_header, head) == 64, "header layout");
 _Static_assert(offsetof(struct fl_ring_header, dropped) == 80, "header layout");
 _Static_assert(offsetof(struct fl_ring_header, tsc) == 128, "header layout");

@@ -412,6 +412,47 @@ Test(golden, late_fork_record_keeps_the_childs_own_name)
         cr_expect_eq(fl_count_lines(audit.out, "reached /bin/sh (pid 302)"), 0, "%s", audit.out);
 }
 
+/* Most exec'd images inherit nothing and record nothing, so they write no START: make (301)
+ * writes its own only with its first record, the vfork of cc (302), after cc's exec was
+ * recorded; cc writes none. The tree still puts cc under make and make under sh, the audit
+ * counts all three images, and the dump says of cc that nothing crossed, not that it kept no
+ * record of its own. */
+Test(golden, quiet_images_and_a_start_written_late)
+{
+        static struct fl_run tree, audit, dump;
+        char from[300];
+        const char *tree_argv[] = {fl_build_path("forklock-dump"), "--tree", ring_path, NULL};
+        const char *audit_argv[] = {fl_build_path("forklock-audit"), "-o", "/dev/stdout", from,
+                                    NULL};
+        const char *dump_argv[] = {fl_build_path("forklock-dump"), ring_path, NULL};
+
+        open_ring();
+        start(300, AUDIT_PID, "/bin/sh", 0, 0);
+        exec_ok(301, "/usr/bin/make");
+        argv_of(301, FL_CALL_EXEC, "make all");
+        created(FL_CALL_VFORK, 300, 301);
+        exec_ok(302, "/usr/bin/cc");
+        argv_of(302, FL_CALL_EXEC, "cc -c a.c");
+        start(301, 300, "/usr/bin/make", 0, 0);
+        created(FL_CALL_VFORK, 301, 302);
+        save_ring();
+        snprintf(from, sizeof(from), "--from=%s", ring_path);
+        fl_run_program(&tree, tree_argv, NULL, false, NULL, 30);
+        cr_assert_eq(tree.status, 0, "%s", tree.err);
+        cr_expect(strstr(tree.out, "pid 100 (outside forklock)\n"
+                                   "└─ sh (pid 300, exec)\n"
+                                   "   └─ make (pid 301, vfork+exec): make all\n"
+                                   "      └─ cc (pid 302, vfork+exec): cc -c a.c\n"),
+                  "%s", tree.out);
+        cr_expect_null(strstr(tree.out, "no record of its own"), "%s", tree.out);
+        fl_run_program(&audit, audit_argv, NULL, false, NULL, 30);
+        cr_expect(strstr(audit.out, "no leaks (3 images started"), "%s", audit.out);
+        fl_run_program(&dump, dump_argv, NULL, false, NULL, 30);
+        cr_expect_eq(fl_count_lines(dump.out, "argv of exec (no fd crossed; the image recorded "
+                                              "nothing) argv=\"cc -c a.c\""),
+                     1, "%s", dump.out);
+}
+
 /* An image that dropped privileges records into a drop ring beside the ring; its fork child
  * often starts (and records) before the parent's fork record: the child is still part of the
  * tree, and its leak is counted. The drop ring numbers its records from 1 too: a long text's

@@ -230,10 +230,12 @@ static const char *find_record(const char *dump, const char *call, long pid)
         return NULL;
 }
 
+/* The exec'd image is handed a socket, so that it has a record of its own to write (an image
+ * that inherited nothing and records nothing writes none: test_held_start). */
 Test(ring, parent_forked_child_and_exec_image_share_one_ring)
 {
         char dir[] = "/tmp/forklock-ring-XXXXXX", log_var[128], ring[96];
-        const char *legacy[] = {fl_build_path("fixtures/legacy"), "fork-exec", NULL};
+        const char *legacy[] = {fl_build_path("fixtures/legacy"), "fork-exec", "--handover", NULL};
         const char *env[] = {log_var, NULL};
         const char *dump[] = {fl_build_path("forklock-dump"), "--json", ring, NULL};
         struct fl_run run, out;

@@ -49,7 +49,8 @@ enum names_view dump_view_alone(const struct fl_record *rec)
 
 static const char *text_label(enum names_view view)
 {
-        if (view == NAMES_VIEW_ARGV || view == NAMES_VIEW_ARGV_ALONE)
+        if (view == NAMES_VIEW_ARGV || view == NAMES_VIEW_ARGV_ALONE ||
+            view == NAMES_VIEW_ARGV_QUIET)
                 return "argv=";
         return "";
 }
@@ -180,7 +181,8 @@ static void put_json_names(FILE *out, const struct fl_record *rec, enum names_vi
                 break;
         case FL_CALL_INHERIT:
                 put_json_name(out, "view", names_view(view) ? names_view(view) : "unknown");
-                if (view == NAMES_VIEW_ARGV || view == NAMES_VIEW_ARGV_ALONE) {
+                if (view == NAMES_VIEW_ARGV || view == NAMES_VIEW_ARGV_ALONE ||
+                    view == NAMES_VIEW_ARGV_QUIET) {
                         put_json_name(out, "argv_of", fl_call_name((enum fl_call)rec->fd2));
                         break;
                 }

@@ -7,8 +7,11 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <libgen.h>
 #include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -286,6 +289,22 @@ static void on_signal(int sig)
         errno = saved;
 }
 
+/* The command is the ring's first image: it records its START even when it inherited nothing and
+ * records nothing else (an image like that leaves its START out), so that the audit sees it start.
+ * A ring this cannot write to still works: the command then starts like any other image. */
+static void mark_root(const struct launch *l)
+{
+        int32_t self = (int32_t)getpid();
+        int fd = open(l->ring_path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+
+        if (fd < 0)
+                return;
+        if (pwrite(fd, &self, sizeof(self), offsetof(struct fl_ring_header, root_pid)) < 0)
+                fprintf(stderr, "%s: cannot mark the command in %s: %s\n", l->cli->tool,
+                        l->ring_path, strerror(errno));
+        close(fd);
+}
+
 static void exec_command(struct launch *l)
 {
         char tool[PATH_MAX * 2], opt[256];
@@ -295,6 +314,7 @@ static void exec_command(struct launch *l)
                 argc++;
         char *argv[argc + 4];
 
+        mark_root(l);
         setenv("LD_PRELOAD", l->preload, 1);
         if (l->kernel) {
                 snprintf(tool, sizeof(tool), "%s/forklock-kernel", l->libdir);

@@ -64,6 +64,7 @@ const char *names_view(enum names_view view)
                 return "parent";
         case NAMES_VIEW_ARGV:
         case NAMES_VIEW_ARGV_ALONE:
+        case NAMES_VIEW_ARGV_QUIET:
                 return "argv";
         default:
                 return NULL;
@@ -285,6 +286,10 @@ static void put_inherit(struct names_buf *b, const struct fl_record *rec, enum n
                 return;
         case NAMES_VIEW_ARGV_ALONE:
                 names_put(b, "argv of %s (the image kept no record of its own)",
+                          fl_call_name((enum fl_call)rec->fd2));
+                return;
+        case NAMES_VIEW_ARGV_QUIET:
+                names_put(b, "argv of %s (no fd crossed; the image recorded nothing)",
                           fl_call_name((enum fl_call)rec->fd2));
                 return;
         case NAMES_VIEW_CHILD:

@@ -506,6 +506,9 @@ static int report_records(struct report *rep, int status, bool ran)
                 const struct fl_record *r = &rep->records[i];
 
                 note_record(rep, i);
+                /* An image that inherited nothing and recorded nothing has no START of its own. */
+                if (rep->view[i] == NAMES_VIEW_ARGV_QUIET)
+                        rep->images++;
                 if (r->call == FL_CALL_INHERIT && r->aux == FL_AUDIT_CHILD)
                         report_fd(rep, r, &last_leaking_pid);
         }

@@ -28,6 +28,7 @@ struct image {
         size_t child, next;  /* first child, next sibling */
         size_t fds, last_fd; /* its inherit records, linked through tree.next_fd */
         bool alone;          /* kept no record: the parent's view at exec stands in */
+        bool quiet;          /* recorded nothing, and no fd crossed: nothing to say */
 };
 
 /* What a pid is running as the records go by. */
@@ -183,21 +184,45 @@ static size_t add_image(struct tree *t, size_t rec, int32_t pid, bool alone)
 
 /* A process-creating call. Its record may come after the child's first image (a vfork parent
  * records once the child has exec'd): then that image learns how it was started. */
+/* A parent learnt late (note_created) may come after its child on the record: linked unless that
+ * would make a loop (a reused pid). */
+static bool under(const struct tree *t, size_t image, size_t k)
+{
+        for (size_t n = 0; image != NONE && n <= t->n_images; n++, image = t->images[image].parent)
+                if (image == k)
+                        return true;
+        return false;
+}
+
+/* The first image a process ran on the record: its later ones descend from it by exec. */
+static size_t first_image_of(const struct tree *t, size_t k)
+{
+        while (t->images[k].parent != NONE &&
+               t->images[t->images[k].parent].pid == t->images[k].pid)
+                k = t->images[k].parent;
+        return k;
+}
+
 static void note_created(struct tree *t, size_t i)
 {
         const struct fl_record *r = &t->in->recs[i];
         struct proc *c = proc_of(t, r->child_pid, true);
+        size_t first_k = c && c->image != NONE ? first_image_of(t, c->image) : NONE;
+        struct image *first = first_k != NONE ? &t->images[first_k] : NULL;
 
         if (!c)
                 return;
-        if (c->image != NONE && c->how == FL_CALL_NONE &&
-            t->images[c->image].parent_pid == r->pid) {
+        /* The image seen only at its exec, before its parent said it made the process (a vfork
+         * parent, or one whose START waited for this record), learns its parent here. */
+        if (first && c->how == FL_CALL_NONE && first->parent == NONE && first->parent_pid <= 0 &&
+            !under(t, current_image(t, r->pid), first_k)) {
+                first->parent = current_image(t, r->pid);
+                first->parent_pid = r->pid;
+        }
+        if (first && c->how == FL_CALL_NONE && first->parent_pid == r->pid) {
                 c->how = (enum fl_call)r->call;
-                for (size_t k = c->image; k != NONE; k = t->images[k].parent)
-                        if (t->images[k].pid == r->child_pid && t->images[k].how == FL_CALL_NONE) {
-                                t->images[k].how = (enum fl_call)r->call;
-                                break;
-                        }
+                if (first->how == FL_CALL_NONE)
+                        first->how = (enum fl_call)r->call;
                 return;
         }
         /* since 0: a vfork child may have exec'd (its argv recorded) before this record */
@@ -223,8 +248,9 @@ static void note_argv(struct tree *t, size_t i)
 {
         const struct fl_record *r = &t->in->recs[i];
 
-        if (t->view[i] == NAMES_VIEW_ARGV_ALONE) {
+        if (t->view[i] == NAMES_VIEW_ARGV_ALONE || t->view[i] == NAMES_VIEW_ARGV_QUIET) {
                 t->image_of[i] = add_image(t, i, r->pid, true);
+                t->images[t->image_of[i]].quiet = t->view[i] == NAMES_VIEW_ARGV_QUIET;
                 return;
         }
         *idmap_slot(r->fd2 == FL_CALL_EXEC ? &t->exec_argv : &t->spawn_argv,
@@ -244,7 +270,8 @@ static void note(struct tree *t, size_t i)
                 *idmap_slot(&t->origins, r->ino, 1) = i + 1;
                 if (r->call == FL_CALL_SOCKETPAIR && r->aux)
                         *idmap_slot(&t->origins, (uint64_t)(uint32_t)r->aux, 1) = i + 1;
-        } else if (t->view[i] == NAMES_VIEW_ARGV || t->view[i] == NAMES_VIEW_ARGV_ALONE) {
+        } else if (t->view[i] == NAMES_VIEW_ARGV || t->view[i] == NAMES_VIEW_ARGV_ALONE ||
+                   t->view[i] == NAMES_VIEW_ARGV_QUIET) {
                 note_argv(t, i);
         } else if (t->view[i] == NAMES_VIEW_CHILD) {
                 t->image_of[i] = current_image(t, r->pid);
@@ -259,7 +286,8 @@ static void link_fds(struct tree *t)
         for (size_t i = 0; i < t->in->count; i++) {
                 struct image *img;
 
-                if (t->image_of[i] == NONE || t->view[i] == NAMES_VIEW_ARGV_ALONE)
+                if (t->image_of[i] == NONE || t->view[i] == NAMES_VIEW_ARGV_ALONE ||
+                    t->view[i] == NAMES_VIEW_ARGV_QUIET)
                         continue;
                 img = &t->images[t->image_of[i]];
                 if (img->fds == NONE)
@@ -276,7 +304,7 @@ static void link_children(struct tree *t)
         for (size_t k = t->n_images; k-- > 0;) {
                 struct image *img = &t->images[k];
 
-                if (img->parent == NONE || img->parent >= k)
+                if (img->parent == NONE || under(t, img->parent, k))
                         continue;
                 img->next = t->images[img->parent].child;
                 t->images[img->parent].child = k;
@@ -405,7 +433,7 @@ static void put_image_line(struct tree *t, FILE *out, const struct image *img)
 
         image_name(t, img, name, sizeof(name));
         fprintf(out, "%s (pid %d, %s)", name, img->pid, names_how(img->how));
-        if (img->alone)
+        if (img->alone && !img->quiet)
                 put_alone_note(t, out, img);
         if (img->argv != NONE) {
                 text_of(t, img->argv, argv, sizeof(argv));
@@ -574,7 +602,7 @@ static void put_summary(struct tree *t, FILE *out)
                 bool mine;
 
                 if (t->image_of[i] == NONE || t->view[i] == NAMES_VIEW_ARGV_ALONE ||
-                    r->decision != FL_DEC_LEAK)
+                    t->view[i] == NAMES_VIEW_ARGV_QUIET || r->decision != FL_DEC_LEAK)
                         continue;
                 mine = origin_of(t, r) != NONE || !held(t, r);
                 image_name(t, &t->images[t->image_of[i]], name, sizeof(name));

@@ -10,7 +10,8 @@ enum { OPEN = 0, CONFIRMED = 1, FAILED = 2 };
 
 struct groups {
         struct idmap open, last_exec, last_spawn;
-        uint8_t *state; /* per ARGV record */
+        uint8_t *state;   /* per ARGV record */
+        uint8_t *has_fds; /* per ARGV record: a parent's view of an fd belongs to it */
 };
 
 static uint64_t thread_key(const struct fl_record *r)
@@ -30,8 +31,11 @@ static void note(struct groups *g, const struct fl_record *recs, size_t i, uint3
                 *idmap_slot(r->fd2 == FL_CALL_EXEC ? &g->last_exec : &g->last_spawn,
                             (uint64_t)(uint32_t)r->pid, 1) = i + 1;
         } else if (r->call == FL_CALL_INHERIT && r->aux == FL_AUDIT_PARENT) {
-                if ((open = idmap_slot(&g->open, thread_key(r), 0)))
+                if ((open = idmap_slot(&g->open, thread_key(r), 0))) {
                         group_of[i] = (uint32_t)*open;
+                        if (*open)
+                                g->has_fds[*open - 1] = 1;
+                }
         } else if (r->call == FL_CALL_EXEC && r->result < 0) {
                 if ((open = idmap_slot(&g->open, thread_key(r), 0)) && *open)
                         g->state[*open - 1] = FAILED;
@@ -65,8 +69,9 @@ static uint8_t view_of(const struct groups *g, const struct fl_record *recs, siz
         case FL_AUDIT_CHILD:
                 return NAMES_VIEW_CHILD;
         case FL_AUDIT_ARGV:
-                return g->state[i] == OPEN && recs[i].fd2 == FL_CALL_EXEC ? NAMES_VIEW_ARGV_ALONE
-                                                                          : NAMES_VIEW_ARGV;
+                if (g->state[i] != OPEN || recs[i].fd2 != FL_CALL_EXEC)
+                        return NAMES_VIEW_ARGV;
+                return g->has_fds[i] ? NAMES_VIEW_ARGV_ALONE : NAMES_VIEW_ARGV_QUIET;
         case FL_AUDIT_PARENT:
                 return parent_view(g, recs, group);
         default:
@@ -80,7 +85,8 @@ void views_resolve(const struct fl_record *recs, size_t n, uint8_t *view, uint32
         struct groups g;
 
         g.state = calloc(n + 1, 1);
-        if (!groups || !g.state) {
+        g.has_fds = calloc(n + 1, 1);
+        if (!groups || !g.state || !g.has_fds) {
                 fputs("forklock: out of memory\n", stderr);
                 exit(2);
         }
@@ -97,6 +103,7 @@ void views_resolve(const struct fl_record *recs, size_t n, uint8_t *view, uint32
         idmap_free(&g.last_exec);
         idmap_free(&g.last_spawn);
         free(g.state);
+        free(g.has_fds);
         if (!group_of)
                 free(groups);
 }
