@@ -414,9 +414,9 @@ Test(golden, late_fork_record_keeps_the_childs_own_name)
 
 /* Most exec'd images inherit nothing and record nothing, so they write no START: make (301)
  * writes its own only with its first record, the vfork of cc (302), after cc's exec was
- * recorded; cc writes none. The tree still puts cc under make and make under sh, the audit
- * counts all three images, and the dump says of cc that nothing crossed, not that it kept no
- * record of its own. */
+ * recorded; cc writes none, nor does date, which sh spawned. The tree still puts cc under make,
+ * make and date under sh, the audit counts all four images, and the dump says of cc that nothing
+ * crossed, not that it kept no record of its own. */
 Test(golden, quiet_images_and_a_start_written_late)
 {
         static struct fl_run tree, audit, dump;
@@ -435,18 +435,21 @@ Test(golden, quiet_images_and_a_start_written_late)
         argv_of(302, FL_CALL_EXEC, "cc -c a.c");
         start(301, 300, "/usr/bin/make", 0, 0);
         created(FL_CALL_VFORK, 301, 302);
+        argv_of(300, FL_CALL_POSIX_SPAWN, "date -u");
+        created(FL_CALL_POSIX_SPAWN, 300, 303)->result = 0;
         save_ring();
         snprintf(from, sizeof(from), "--from=%s", ring_path);
         fl_run_program(&tree, tree_argv, NULL, false, NULL, 30);
         cr_assert_eq(tree.status, 0, "%s", tree.err);
         cr_expect(strstr(tree.out, "pid 100 (outside forklock)\n"
                                    "└─ sh (pid 300, exec)\n"
-                                   "   └─ make (pid 301, vfork+exec): make all\n"
-                                   "      └─ cc (pid 302, vfork+exec): cc -c a.c\n"),
+                                   "   ├─ make (pid 301, vfork+exec): make all\n"
+                                   "   │  └─ cc (pid 302, vfork+exec): cc -c a.c\n"
+                                   "   └─ date (pid 303, posix_spawn): date -u\n"),
                   "%s", tree.out);
         cr_expect_null(strstr(tree.out, "no record of its own"), "%s", tree.out);
         fl_run_program(&audit, audit_argv, NULL, false, NULL, 30);
-        cr_expect(strstr(audit.out, "no leaks (3 images started"), "%s", audit.out);
+        cr_expect(strstr(audit.out, "no leaks (4 images started"), "%s", audit.out);
         fl_run_program(&dump, dump_argv, NULL, false, NULL, 30);
         cr_expect_eq(fl_count_lines(dump.out, "argv of exec (no fd crossed; the image recorded "
                                               "nothing) argv=\"cc -c a.c\""),

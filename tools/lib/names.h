@@ -27,8 +27,8 @@ enum names_view {
         NAMES_VIEW_PARENT_FAILED, /* the parent's view of an exec that failed: nothing crossed */
         NAMES_VIEW_ARGV,          /* the argv of an exec or spawn, before its fds */
         NAMES_VIEW_ARGV_ALONE,    /* the argv of an exec'd image that kept no record of its own */
-        NAMES_VIEW_ARGV_QUIET,    /* the argv of an exec'd image that recorded nothing: no fd
-                                   * crossed, so it had nothing to say (its START is left out) */
+        NAMES_VIEW_ARGV_QUIET,    /* the argv of an exec'd or spawned image that recorded
+                                   * nothing: no fd crossed, so it had nothing to say */
 };
 
 const char *names_view(enum names_view view); /* "child", "parent", "argv", or NULL */

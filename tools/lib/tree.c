@@ -194,6 +194,21 @@ static bool under(const struct tree *t, size_t image, size_t k)
         return false;
 }
 
+/* The image a spawn started that recorded nothing: its parent's argv record stands in. */
+static void add_quiet_spawned(struct tree *t, const struct fl_record *r)
+{
+        size_t *at = idmap_slot(&t->spawn_argv, (uint64_t)(uint32_t)r->pid, 0);
+        size_t argv, k;
+
+        if (!at || !*at || t->view[*at - 1] != NAMES_VIEW_ARGV_QUIET)
+                return;
+        argv = *at - 1;
+        *at = 0;
+        k = add_image(t, argv, r->child_pid, true);
+        t->images[k].quiet = true;
+        t->image_of[argv] = k;
+}
+
 /* The first image a process ran on the record: its later ones descend from it by exec. */
 static size_t first_image_of(const struct tree *t, size_t k)
 {
@@ -227,6 +242,8 @@ static void note_created(struct tree *t, size_t i)
         }
         /* since 0: a vfork child may have exec'd (its argv recorded) before this record */
         *c = (struct proc){NONE, current_image(t, r->pid), 0, r->pid, (enum fl_call)r->call};
+        if (r->call == FL_CALL_POSIX_SPAWN || r->call == FL_CALL_SYSTEM || r->call == FL_CALL_POPEN)
+                add_quiet_spawned(t, r);
 }
 
 static bool creates_process(const struct fl_record *r)
@@ -248,7 +265,10 @@ static void note_argv(struct tree *t, size_t i)
 {
         const struct fl_record *r = &t->in->recs[i];
 
-        if (t->view[i] == NAMES_VIEW_ARGV_ALONE || t->view[i] == NAMES_VIEW_ARGV_QUIET) {
+        /* A spawned image's argv is its parent's record, before the child has a pid: a quiet one
+         * becomes an image with the record that names the child (note_created). */
+        if (t->view[i] == NAMES_VIEW_ARGV_ALONE ||
+            (t->view[i] == NAMES_VIEW_ARGV_QUIET && r->fd2 == FL_CALL_EXEC)) {
                 t->image_of[i] = add_image(t, i, r->pid, true);
                 t->images[t->image_of[i]].quiet = t->view[i] == NAMES_VIEW_ARGV_QUIET;
                 return;

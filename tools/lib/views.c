@@ -69,9 +69,11 @@ static uint8_t view_of(const struct groups *g, const struct fl_record *recs, siz
         case FL_AUDIT_CHILD:
                 return NAMES_VIEW_CHILD;
         case FL_AUDIT_ARGV:
-                if (g->state[i] != OPEN || recs[i].fd2 != FL_CALL_EXEC)
+                if (g->state[i] != OPEN)
                         return NAMES_VIEW_ARGV;
-                return g->has_fds[i] ? NAMES_VIEW_ARGV_ALONE : NAMES_VIEW_ARGV_QUIET;
+                if (!g->has_fds[i])
+                        return NAMES_VIEW_ARGV_QUIET;
+                return recs[i].fd2 == FL_CALL_EXEC ? NAMES_VIEW_ARGV_ALONE : NAMES_VIEW_ARGV;
         case FL_AUDIT_PARENT:
                 return parent_view(g, recs, group);
         default:
