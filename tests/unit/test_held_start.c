@@ -22,7 +22,7 @@ static struct fl_shim shim;
 static atomic_int start_writes;
 static atomic_bool release_writer;
 static atomic_bool writer_blocks;
-static atomic_bool nested_record;
+static atomic_int nested_records;
 static atomic_bool slow_start;
 
 /* A START that takes a while to write, as one does in a new image (its text, two first writes to
@@ -52,8 +52,8 @@ static void write_start(void)
 {
         atomic_fetch_add(&start_writes, 1);
         /* What a signal handler on the writing thread would do: record before START is out. */
-        if (atomic_load(&nested_record))
-                record(FL_CALL_WARNING, 0);
+        for (int i = 0; i < atomic_load(&nested_records); i++)
+                record(FL_CALL_WARNING, i);
         while (atomic_load(&writer_blocks) && !atomic_load(&release_writer))
                 sched_yield();
         if (atomic_load(&slow_start))
@@ -179,16 +179,20 @@ Test(held_start, threads_racing_to_record_first_find_start_first_and_once, .time
         cr_expect_eq(atomic_load(&start_writes), 0, "the parent wrote a START");
 }
 
-/* Such a record cannot wait for START, which its own thread is writing: it goes first. */
-Test(held_start, a_record_made_on_the_thread_writing_start_goes_first, .timeout = 10)
+/* Such a record cannot wait for START, which its own thread is writing: it goes first, at once.
+ * Were it to wait for itself, each of these would sit out the whole bounded wait (10,000 yields,
+ * a few ms): together far past the timeout. */
+#define NESTED 2000
+
+Test(held_start, a_record_made_on_the_thread_writing_start_goes_first_at_once, .timeout = 3)
 {
-        atomic_store(&nested_record, true);
+        atomic_store(&nested_records, NESTED);
         fl_recorder_hold_start(write_start);
         record(FL_CALL_SOCKET, 3);
-        cr_assert_eq(head(), 3);
+        cr_assert_eq(head(), NESTED + 2);
         cr_expect_eq(at(1)->call, FL_CALL_WARNING);
-        cr_expect_eq(at(2)->call, FL_CALL_START);
-        cr_expect_eq(at(3)->call, FL_CALL_SOCKET);
+        cr_expect_eq(at(NESTED + 1)->call, FL_CALL_START);
+        cr_expect_eq(at(NESTED + 2)->call, FL_CALL_SOCKET);
 }
 
 static void *record_one(void *arg)
