@@ -182,3 +182,10 @@ int fl_remove_dir(const char *dir)
         snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
         return system(cmd) == 0 ? 0 : -1;
 }
+
+const char *fl_sanitizer_runtime(void)
+{
+        const char *runtime = getenv("FL_SANRT");
+
+        return runtime && *runtime ? runtime : NULL;
+}

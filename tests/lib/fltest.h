@@ -29,6 +29,11 @@ int fl_run_program(struct fl_run *run, const char *const argv[], const char *con
 int fl_run_program_with(struct fl_run *run, const char *const argv[], const char *const env[],
                         const char *library, const char *extra_preload, int timeout_s);
 
+/* The sanitizer runtime of a sanitizer build (FL_SANRT), else NULL: passed as extra_preload to a
+ * program run without preload (forklock run, forklock audit), which keeps it first in LD_PRELOAD.
+ */
+const char *fl_sanitizer_runtime(void);
+
 /* A new private directory /tmp/forklock-TAG-XXXXXX (static buffer, one per call site's use), or
  * NULL; and its removal with everything in it (0 on success). */
 char *fl_scratch_dir(const char *tag);

@@ -14,13 +14,6 @@
 
 static struct fl_run run;
 
-static const char *sanrt(void)
-{
-        const char *rt = getenv("FL_SANRT");
-
-        return rt && rt[0] ? rt : NULL;
-}
-
 static void carry(const char *mode, const char *arg, const char *const env[])
 {
         const char *argv[] = {fl_build_path("fixtures/carry"), mode, arg, NULL};
@@ -88,8 +81,9 @@ Test(carry, never_into_an_image_where_the_library_is_absent)
         cr_assert(dir);
         snprintf(lib, sizeof(lib), "%s/libforklock.so", dir);
         copy_file(fl_build_path("libforklock.so"), lib);
-        snprintf(preload, sizeof(preload), "%s%s%s", sanrt() ? sanrt() : "", sanrt() ? " " : "",
-                 lib);
+        snprintf(preload, sizeof(preload), "%s%s%s",
+                 fl_sanitizer_runtime() ? fl_sanitizer_runtime() : "",
+                 fl_sanitizer_runtime() ? " " : "", lib);
         fl_run_program(&run, argv, audit_env, false, preload, 30);
         cr_assert_eq(run.status, 0, "status %d\n%s\n%s", run.status, run.out, run.err);
         cr_expect(!strstr(run.err, "cannot be preloaded"), "ld.so's error reached the program:\n%s",
@@ -111,8 +105,9 @@ Test(carry, only_the_entries_that_resolve)
         snprintf(extra, sizeof(extra), "%s/libcarry_extra.so", dir);
         copy_file(fl_build_path("libforklock.so"), lib);
         copy_file(fl_build_path("fixtures/libcarry_extra.so"), extra);
-        snprintf(preload, sizeof(preload), "%s%s%s:%s", sanrt() ? sanrt() : "", sanrt() ? " " : "",
-                 lib, extra);
+        snprintf(preload, sizeof(preload), "%s%s%s:%s",
+                 fl_sanitizer_runtime() ? fl_sanitizer_runtime() : "",
+                 fl_sanitizer_runtime() ? " " : "", lib, extra);
         fl_run_program(&run, argv, audit_env, false, preload, 30);
         cr_assert_eq(run.status, 0, "status %d\n%s\n%s", run.status, run.out, run.err);
         cr_expect(!strstr(run.err, "cannot be preloaded"), "ld.so's error reached the program:\n%s",

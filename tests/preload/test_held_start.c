@@ -13,12 +13,6 @@
 
 static char ring[300], log_var[320];
 
-static const char *sanitizer_runtime(void)
-{
-        const char *rt = getenv("FL_SANRT");
-
-        return rt && rt[0] ? rt : NULL;
-}
 static char *dir;
 
 static void make_ring_dir(void)
@@ -199,7 +193,7 @@ Test(held_start, the_command_forklock_run_starts_writes_its_start)
 
         snprintf(log_opt, sizeof(log_opt), "--log=%s", ring);
         /* In a sanitizer build its runtime must come first: forklock run keeps it there. */
-        fl_run_program(&run, argv, NULL, false, sanitizer_runtime(), 30);
+        fl_run_program(&run, argv, NULL, false, fl_sanitizer_runtime(), 30);
         cr_assert_eq(run.status, 0, "%s", run.err);
         n = read_ring(recs, MAX_RECS, table, sizeof(table));
         cr_expect_eq(n, 1, "%s", table);

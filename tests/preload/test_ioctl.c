@@ -10,13 +10,6 @@
 
 #define PYTHON "/usr/bin/python3"
 
-static const char *sanrt(void)
-{
-        const char *rt = getenv("FL_SANRT");
-
-        return rt && rt[0] ? rt : NULL;
-}
-
 /* A listener made inheritable with os.set_inheritable(fd, inheritable), then exec of fdreport. */
 static void python_execs(struct fl_run *run, bool audit, const char *inheritable)
 {
@@ -42,7 +35,7 @@ static void python_execs(struct fl_run *run, bool audit, const char *inheritable
                  "os.execv('%s', ['fdreport'])\n",
                  inheritable, fl_build_path("fixtures/fdreport"));
         if (audit)
-                fl_run_program(run, audit_argv, NULL, false, sanrt(), 60);
+                fl_run_program(run, audit_argv, NULL, false, fl_sanitizer_runtime(), 60);
         else
                 fl_run_program(run, plain_argv, NULL, true, NULL, 60);
 }

@@ -34,14 +34,6 @@ static void run_preloaded(const char *fixture, const char *const env[])
         fl_run_program(&run, argv, env, true, NULL, 30);
 }
 
-/* In a sanitizer build its runtime, which forklock run keeps first in LD_PRELOAD; else NULL. */
-static const char *sanitizer_runtime(void)
-{
-        const char *runtime = getenv("FL_SANRT");
-
-        return runtime && *runtime ? runtime : NULL;
-}
-
 /* forklock run --kernel=2.6.18 [OPTION] -- fixture, the ring in a scratch directory. */
 static void run_old_kernel(const char *fixture, const char *option)
 {
@@ -60,7 +52,7 @@ static void run_old_kernel(const char *fixture, const char *option)
         cr_assert_not_null(dir);
         snprintf(libdir, sizeof(libdir), "--libdir=%s", fl_build_path(""));
         snprintf(log, sizeof(log), "--log=%s/ring", dir);
-        fl_run_program(&run, argv, NULL, false, sanitizer_runtime(), 30);
+        fl_run_program(&run, argv, NULL, false, fl_sanitizer_runtime(), 30);
         fl_remove_dir(dir);
 }
 
